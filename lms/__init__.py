@@ -1,0 +1,83 @@
+"""田埂课堂 · Fieldside: the application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from lms import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: settings from the environment, then ``overrides`` on top."""
+    folder = config.instance_path()
+    app = Flask(__name__, instance_path=str(folder), instance_relative_config=True,
+                template_folder=str(ROOT / "templates"))
+    app.config.update(config.from_environment(folder))
+    if overrides:
+        app.config.update(overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from lms import database
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    import lms.models  # noqa: F401  (every table known to Alembic and the app)
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(ROOT / "lms" / "translations"))
+    login_manager.init_app(app)
+    database.register_sqlite_pragmas(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.audit import bp as audit_bp
+    from lms.auth import bp as auth_bp
+    from lms.core import bp as core_bp
+    from lms.orgs import bp as orgs_bp
+
+    for bp in (core_bp, audit_bp, auth_bp, orgs_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from lms.core.web import set_security_headers
+
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from lms.core.web import render_error
+
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from lms.core.web import template_context
+
+    app.context_processor(template_context)
+
+
+def _select_locale():
+    from lms.core.web import select_locale
+
+    return select_locale()

@@ -1,0 +1,70 @@
+"""Accounts."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.models import IdMixin, TimestampMixin
+from lms.extensions import db
+
+#: 党员状态, in the order a person moves through them
+MEMBER_STATUSES = ("full", "probationary", "candidate", "activist")
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class User(IdMixin, TimestampMixin, UserMixin, db.Model):
+    """A person who signs in with a mainland mobile number.
+
+    Authority comes from :class:`lms.orgs.models.Membership` rows, not from columns here, except
+    ``is_admin`` (the system administrator, over everything).
+    """
+
+    __tablename__ = "users"
+
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: set after a reset to a one-time code: the next sign-in must choose a new password
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: part of the id kept in the session cookie; rotating it kills every old cookie (sign-out)
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    #: 正式党员 / 预备党员 / 发展对象 / 入党积极分子; None for staff who are not members here
+    status: Mapped[str | None] = mapped_column(String(20))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    #: 流动党员: away six months or more without moving their membership
+    is_mobile: Mapped[bool] = mapped_column(default=False)
+    mobile_where: Mapped[str | None] = mapped_column(String(120))
+    mobile_contact: Mapped[str | None] = mapped_column(String(60))
+    #: 不作硬性要求 (条例第二十三条): old age or illness; study is brought to them
+    is_exempt: Mapped[bool] = mapped_column(default=False)
+    exempt_reason: Mapped[str | None] = mapped_column(String(120))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    #: "zh_CN" or "en"; None follows the browser cookie / default
+    locale: Mapped[str | None] = mapped_column(String(10))
+
+    org = relationship("Organization", foreign_keys=[org_id], lazy="raise_on_sql")
+    memberships = relationship(
+        "Membership", back_populates="user", lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.phone}>"

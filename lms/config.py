@@ -1,0 +1,70 @@
+"""Configuration read from the environment.
+
+Everything a county deployment sets lives here; `create_app(overrides)` lays a dict over it
+(tests, the demo). Unset secrets are generated into the instance folder so that sessions survive a
+restart without anybody choosing a weak key.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def instance_path() -> Path:
+    """The instance folder: `FIELDSIDE_INSTANCE`, or `instance/` beside run.py."""
+    configured = os.environ.get("FIELDSIDE_INSTANCE")
+    base = Path(configured) if configured else Path(__file__).resolve().parent.parent / "instance"
+    return base.resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        # 0600: the key signs every session cookie
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def _float_env(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def from_environment(folder: Path) -> dict:
+    """The settings of a running deployment, from environment variables."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'fieldside.db'}"
+    return {
+        "SECRET_KEY": _secret_key(folder),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        #: 学时 a year, by role (条例第二十条 and the 2019—2023 training plan); local rules differ
+        "HOURS_TARGET_MEMBER": _float_env("HOURS_TARGET_MEMBER", 32),
+        "HOURS_TARGET_CADRE": _float_env("HOURS_TARGET_CADRE", 56),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
+        "LOCKOUT_THRESHOLD": 5,
+        "LOCKOUT_WINDOW_MINUTES": 15,
+        "LOCKOUT_MINUTES": 30,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("FIELDSIDE_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_CN", "en"],
+        "COURSES_DIR": os.environ.get(
+            "FIELDSIDE_COURSES", str(Path(__file__).resolve().parent.parent / "courses")
+        ),
+    }

@@ -1,0 +1,4 @@
+"""Every domain's models, for Alembic and `flask shell`."""
+from lms.audit.models import AuditLog  # noqa: F401
+from lms.auth.models import User  # noqa: F401
+from lms.orgs.models import Membership, Organization  # noqa: F401

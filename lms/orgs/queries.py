@@ -1,0 +1,41 @@
+"""Read-only views of the tree and its members, always narrowed to the viewer's scope."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.orgs.access import in_scope, scope_paths
+from lms.orgs.models import Organization
+
+
+def visible_orgs(viewer, capability: str = "view_members") -> list[Organization]:
+    """Every node the viewer may see, in tree order (one query)."""
+    stmt = (select(Organization)
+            .where(in_scope(Organization.path, scope_paths(viewer, capability)))
+            .order_by(Organization.path))
+    return list(db.session.scalars(stmt))
+
+
+def members_query(viewer, org: Organization, q: str = ""):
+    """Members of ``org``'s subtree matching ``q`` (name or phone fragment), as a select."""
+    stmt = (select(User)
+            .join(User.org)
+            .options(contains_eager(User.org))
+            .where(Organization.path.startswith(org.path))
+            .where(in_scope(Organization.path, scope_paths(viewer, "view_members")))
+            .order_by(Organization.path, User.name))
+    q = q.strip()
+    if q:
+        stmt = stmt.where(or_(User.name.contains(q, autoescape=True),
+                              User.phone.contains(q, autoescape=True)))
+    return stmt
+
+
+def tree_rows(orgs: list[Organization]) -> list[tuple[Organization, int]]:
+    """Pair each node with its indent level relative to the shallowest one shown."""
+    if not orgs:
+        return []
+    top = min(o.depth for o in orgs)
+    return [(o, o.depth - top) for o in orgs]

@@ -1,0 +1,213 @@
+"""Roster import and export: 姓名, 手机号, 党员状态, 所在党组织 (its code), 职务.
+
+:func:`parse_roster` is pure (bytes in, rows or ``row N: …`` problems out). The import service
+checks the rows against the database and the actor's scope, then writes everything or nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from lms.audit.services import record
+from lms.auth.models import User
+from lms.auth.passwords import hash_password, one_time_code
+from lms.auth.services import normalize_phone, valid_phone
+from lms.core import sheets
+from lms.core.errors import ValidationFailed
+from lms.extensions import db
+from lms.orgs.access import authorize, can, in_scope, scope_paths
+from lms.orgs.models import Membership, Organization
+
+COLUMNS = ["姓名", "手机号", "党员状态", "所在党组织", "职务"]
+STATUS_LABELS = {"正式党员": "full", "预备党员": "probationary", "发展对象": "candidate",
+                 "入党积极分子": "activist"}
+ROLE_LABELS = {"书记": "secretary", "副书记": "deputy", "组织委员": "organizer",
+               "宣传委员": "propaganda", "纪检委员": "discipline", "党小组长": "group_leader",
+               "讲师": "trainer", "管理员": "admin"}
+STATUS_NAMES = {v: k for k, v in STATUS_LABELS.items()}
+ROLE_NAMES = {v: k for k, v in ROLE_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    row: int
+    name: str
+    phone: str
+    status: str | None
+    org_code: str
+    roles: tuple[str, ...]
+
+
+@dataclass
+class RosterResult:
+    rows: list[RosterRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_roster(data: bytes, filename: str) -> RosterResult:
+    """Read a roster file; every bad row is reported, none is dropped silently."""
+    table = sheets.read_table(data, filename)
+    if table.problem:
+        return RosterResult(problems=[table.problem])
+    positions, problem = sheets.column_index(table, COLUMNS[:4], COLUMNS[4:])
+    if problem:
+        return RosterResult(problems=[problem])
+    result = RosterResult()
+    seen: dict[str, int] = {}
+    for number, raw in table.rows:
+        def value(column, raw=raw):
+            return sheets.cell(raw, positions, column)
+        wrong = []
+        name = value("姓名")
+        if not name:
+            wrong.append("姓名为空")
+        elif len(name) > 60:
+            wrong.append("姓名超过 60 个字")
+        phone = normalize_phone(value("手机号"))
+        if not valid_phone(phone):
+            wrong.append(f"手机号“{value('手机号')}”不是 11 位大陆手机号")
+        elif phone in seen:
+            wrong.append(f"手机号 {phone} 与第 {seen[phone]} 行重复")
+        else:
+            seen[phone] = number
+        status_label = value("党员状态")
+        status = STATUS_LABELS.get(status_label)
+        if status_label and status is None:
+            wrong.append(f"党员状态“{status_label}”应为：" + "、".join(STATUS_LABELS))
+        code = value("所在党组织")
+        if not code:
+            wrong.append("所在党组织（代码）为空")
+        roles = []
+        for label in filter(None, re.split(r"[、,，;；/\s]+", value("职务"))):
+            if label not in ROLE_LABELS:
+                wrong.append(f"职务“{label}”应为：" + "、".join(ROLE_LABELS))
+            else:
+                roles.append(ROLE_LABELS[label])
+        if wrong:
+            result.problems.append(f"row {number}: " + "；".join(wrong))
+        else:
+            result.rows.append(RosterRow(number, name, phone, status, code, tuple(roles)))
+    if not table.rows:
+        result.problems.append("文件里没有数据行。")
+    return result
+
+
+@dataclass
+class ImportOutcome:
+    created: list[tuple[str, str, str]] = field(default_factory=list)  # (name, phone, code)
+    updated: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
+                  ip: str = "") -> ImportOutcome:
+    """Check every row, then write all of them or none.
+
+    Raises ValidationFailed (with every problem) when any row is bad; on ``dry_run`` returns the
+    preview without writing. New accounts get a one-time code, returned once in ``created``.
+    """
+    authorize(actor, "import_roster")
+    parsed = parse_roster(data, filename)
+    problems = list(parsed.problems)
+    codes = {r.org_code for r in parsed.rows}
+    orgs = {o.code: o for o in db.session.scalars(
+        select(Organization).where(Organization.code.in_(codes)))} if codes else {}
+    phones = [r.phone for r in parsed.rows]
+    existing = {u.phone: u for u in db.session.scalars(
+        select(User).where(User.phone.in_(phones)))} if phones else {}
+    existing_orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
+        Organization.id.in_({u.org_id for u in existing.values() if u.org_id})))}
+    for row in parsed.rows:
+        org = orgs.get(row.org_code)
+        if org is None:
+            problems.append(f"row {row.row}: 没有代码为“{row.org_code}”的党组织")
+            continue
+        if not can(actor, "import_roster", org):
+            problems.append(f"row {row.row}: 党组织“{row.org_code}”不在您的管理范围内")
+            continue
+        user = existing.get(row.phone)
+        if user is not None:
+            home = existing_orgs.get(user.org_id)
+            if user.is_admin or (home is None and not actor.is_admin) or (
+                    home is not None and not can(actor, "import_roster", home)):
+                problems.append(f"row {row.row}: 手机号 {row.phone} 属于您管理范围以外的账户")
+                continue
+        if "admin" in row.roles and not actor.is_admin:
+            problems.append(f"row {row.row}: 只有系统管理员可以设置“管理员”职务")
+        elif row.roles and not can(actor, "assign_roles", org):
+            problems.append(f"row {row.row}: 您不能在“{row.org_code}”任命职务")
+    problems.sort(key=_row_number)
+    outcome = ImportOutcome(problems=problems)
+    if problems:
+        if not dry_run:
+            record("roster.import", actor=actor, ok=False, ip=ip, target=filename[:200],
+                   detail={"problems": len(problems)})
+            db.session.commit()
+            raise ValidationFailed("导入失败，没有写入任何数据。", problems)
+        return outcome
+    for row in parsed.rows:
+        org = orgs[row.org_code]
+        user = existing.get(row.phone)
+        if user is None:
+            code = one_time_code()
+            user = User(phone=row.phone, name=row.name, status=row.status, org_id=org.id,
+                        password_hash="" if dry_run else hash_password(code),
+                        must_change_password=True)
+            outcome.created.append((row.name, row.phone, code))
+            if dry_run:
+                continue
+            db.session.add(user)
+            db.session.flush()
+        else:
+            outcome.updated.append(row.phone)
+            if dry_run:
+                continue
+            user.name, user.status, user.org_id = row.name, row.status, org.id
+        for role in row.roles:
+            held = db.session.scalar(select(Membership.id).where(
+                Membership.user_id == user.id, Membership.org_id == org.id,
+                Membership.role == role))
+            if not held:
+                db.session.add(Membership(user_id=user.id, org_id=org.id, role=role))
+    if dry_run:
+        outcome.created = [(n, p, "") for n, p, _ in outcome.created]
+        return outcome
+    record("roster.import", actor=actor, ip=ip, target=filename[:200],
+           detail={"created": len(outcome.created), "updated": len(outcome.updated)})
+    db.session.commit()
+    return outcome
+
+
+def _row_number(problem: str) -> int:
+    match = re.match(r"row (\d+):", problem)
+    return int(match.group(1)) if match else 0
+
+
+def roster_rows(actor, org: Organization) -> list[list[str]]:
+    """The members of ``org``'s subtree that ``actor`` may see, in the import's columns."""
+    authorize(actor, "view_members", org)
+    users = list(db.session.scalars(
+        select(User).join(Organization, User.org_id == Organization.id)
+        .where(Organization.path.startswith(org.path))
+        .where(in_scope(Organization.path, scope_paths(actor, "view_members")))
+        .order_by(Organization.path, User.name)))
+    codes = dict(db.session.execute(select(Organization.id, Organization.code).where(
+        Organization.id.in_({u.org_id for u in users}))).all()) if users else {}
+    roles: dict[int, list[str]] = {}
+    if users:
+        for user_id, role in db.session.execute(
+                select(Membership.user_id, Membership.role)
+                .where(Membership.user_id.in_([u.id for u in users]))
+                .order_by(Membership.id)):
+            roles.setdefault(user_id, []).append(ROLE_NAMES[role])
+    return [[u.name, u.phone, STATUS_NAMES.get(u.status, ""), codes.get(u.org_id, ""),
+             "、".join(roles.get(u.id, []))] for u in users]
+
+
+def export_roster(actor, org: Organization, ip: str = "") -> bytes:
+    rows = roster_rows(actor, org)
+    record("roster.export", actor=actor, ip=ip, target=org.code, detail={"rows": len(rows)})
+    db.session.commit()
+    return sheets.write_xlsx(COLUMNS, rows, title="花名册")

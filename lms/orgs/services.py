@@ -1,0 +1,174 @@
+"""Writes to the organisation tree, roles and member records. Each ends in one commit."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select, update
+
+from lms.audit.services import record
+from lms.auth.models import MEMBER_STATUSES, User, new_session_token
+from lms.auth.passwords import hash_password, one_time_code
+from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.extensions import db
+from lms.orgs.access import authorize
+from lms.orgs.models import ALLOWED_PARENTS, ORG_KINDS, ROLES, Membership, Organization
+
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def get_org_by_code(code: str) -> Organization:
+    org = db.session.scalar(select(Organization).where(Organization.code == code))
+    if org is None:
+        raise NotFound(f"没有代码为 {code} 的党组织。")
+    return org
+
+
+def _check_parent(kind: str, parent: Organization | None) -> None:
+    if kind not in ORG_KINDS:
+        raise ValidationFailed(f"未知的组织类型：{kind}")
+    parent_kind = parent.kind if parent is not None else None
+    if parent_kind not in ALLOWED_PARENTS[kind]:
+        raise ValidationFailed("这种组织不能设在所选的上级组织下面。")
+
+
+def create_org(actor, *, name: str, kind: str, code: str, parent: Organization | None,
+               ip: str = "") -> Organization:
+    """Add a node under ``parent`` (None only for a county, by the admin)."""
+    if parent is None:
+        if not actor.is_admin:
+            authorize(actor, "manage_admins")
+    else:
+        authorize(actor, "manage_orgs", parent)
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed("名称不能为空，且不超过 80 个字。")
+    if not CODE_RE.match(code or ""):
+        raise ValidationFailed("代码只能用字母、数字、- 和 _，不超过 32 位。")
+    _check_parent(kind, parent)
+    if db.session.scalar(select(Organization.id).where(Organization.code == code)):
+        raise Conflict(f"代码 {code} 已被使用。")
+    org = Organization(name=name, kind=kind, code=code, parent_id=parent.id if parent else None,
+                       path="", depth=(parent.depth + 1) if parent else 0)
+    db.session.add(org)
+    db.session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    record("org.create", actor=actor, target=f"{code} {name}", ip=ip)
+    db.session.commit()
+    return org
+
+
+def rename_org(actor, org: Organization, name: str, ip: str = "") -> None:
+    authorize(actor, "manage_orgs", org)
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed("名称不能为空，且不超过 80 个字。")
+    old = org.name
+    org.name = name
+    record("org.rename", actor=actor, target=org.code, ip=ip, detail={"from": old, "to": name})
+    db.session.commit()
+
+
+def move_org(actor, org: Organization, new_parent: Organization, ip: str = "") -> None:
+    """Hang ``org`` and its subtree under ``new_parent``; both ends must be in the actor's scope."""
+    authorize(actor, "manage_orgs", org)
+    authorize(actor, "manage_orgs", new_parent)
+    if new_parent.path.startswith(org.path):
+        raise ValidationFailed("不能把组织移到它自己或它的下级组织下面。")
+    _check_parent(org.kind, new_parent)
+    old_prefix, new_prefix = org.path, f"{new_parent.path}{org.id}/"
+    depth_shift = new_parent.depth + 1 - org.depth
+    # one UPDATE rewrites the whole subtree's paths
+    db.session.execute(
+        update(Organization)
+        .where(Organization.path.startswith(old_prefix))
+        .values(path=new_prefix + func.substr(Organization.path, len(old_prefix) + 1),
+                depth=Organization.depth + depth_shift)
+        .execution_options(synchronize_session=False)
+    )
+    org.parent_id = new_parent.id
+    record("org.move", actor=actor, target=org.code, ip=ip,
+           detail={"from": old_prefix, "to": new_prefix})
+    db.session.commit()
+    db.session.expire_all()
+
+
+def grant_role(actor, user: User, org: Organization, role: str, ip: str = "") -> Membership:
+    if role not in ROLES:
+        raise ValidationFailed(f"未知的职务：{role}")
+    authorize(actor, "manage_admins" if role == "admin" else "assign_roles", org)
+    existing = db.session.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.org_id == org.id, Membership.role == role))
+    if existing:
+        return existing
+    membership = Membership(user_id=user.id, org_id=org.id, role=role)
+    db.session.add(membership)
+    record("role.grant", actor=actor, target=f"{user.phone} {role}@{org.code}", ip=ip)
+    db.session.commit()
+    return membership
+
+
+def revoke_role(actor, membership: Membership, ip: str = "") -> None:
+    role = membership.role
+    authorize(actor, "manage_admins" if role == "admin" else "assign_roles", membership.org)
+    user = db.session.get(User, membership.user_id)
+    record("role.revoke", actor=actor, target=f"{user.phone} {role}@{membership.org.code}", ip=ip)
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def member_org(user: User) -> Organization | None:
+    return db.session.get(Organization, user.org_id) if user.org_id else None
+
+
+def update_member(actor, user: User, *, name: str, status: str | None, org: Organization,
+                  is_mobile: bool, mobile_where: str, mobile_contact: str, is_exempt: bool,
+                  exempt_reason: str, ip: str = "") -> None:
+    """Change a member's record; the actor must manage both the old and the new branch."""
+    current = member_org(user)
+    if current is None and not actor.is_admin:
+        authorize(actor, "manage_admins")
+    if current is not None:
+        authorize(actor, "manage_members", current)
+    authorize(actor, "manage_members", org)
+    if status is not None and status not in MEMBER_STATUSES:
+        raise ValidationFailed("未知的党员状态。")
+    if not name.strip():
+        raise ValidationFailed("姓名不能为空。")
+    changes = {}
+    if user.status != status:
+        changes["status"] = [user.status, status]
+    if user.org_id != org.id:
+        changes["org"] = [current.code if current else None, org.code]
+    if user.is_mobile != is_mobile or user.is_exempt != is_exempt:
+        changes["flags"] = {"mobile": is_mobile, "exempt": is_exempt}
+    user.name = name.strip()
+    user.status = status
+    user.org_id = org.id
+    user.is_mobile = is_mobile
+    user.mobile_where = mobile_where.strip() or None if is_mobile else None
+    user.mobile_contact = mobile_contact.strip() or None if is_mobile else None
+    user.is_exempt = is_exempt
+    user.exempt_reason = exempt_reason.strip() or None if is_exempt else None
+    if changes:
+        record("member.update", actor=actor, target=user.phone, ip=ip, detail=changes)
+    db.session.commit()
+
+
+def reset_password(actor, user: User, ip: str = "") -> str:
+    """Give ``user`` a one-time code (returned, shown once) to be changed at the next sign-in.
+
+    A secretary may reset members of their subtree; the admin anybody.
+    """
+    org = member_org(user)
+    if org is None or user.is_admin:
+        authorize(actor, "manage_admins")
+    else:
+        authorize(actor, "reset_passwords", org)
+    code = one_time_code()
+    user.password_hash = hash_password(code)
+    user.must_change_password = True
+    user.session_token = new_session_token()
+    user.locked_until, user.failed_logins, user.first_failed_at = None, 0, None
+    record("auth.password_reset", actor=actor, target=user.phone, ip=ip)
+    db.session.commit()
+    return code
