@@ -27,10 +27,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    import lms.models  # noqa: F401  (every table known to Alembic and the app)
     from lms import database
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-    import lms.models  # noqa: F401  (every table known to Alembic and the app)
 
     database.configure_engine_options(app)
     db.init_app(app)

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from lms.audit.services import record
 from lms.auth.models import MEMBER_STATUSES, User, new_session_token
-from lms.auth.passwords import (hash_password, one_time_code, password_problem,
-                                verify_password)
+from lms.auth.passwords import hash_password, one_time_code, password_problem, verify_password
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationFailed
 from lms.extensions import db

@@ -1,13 +1,11 @@
 """Sign-in, sign-out and the user's own account page."""
-from flask import (current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import bp
+from lms.auth import bp, services
 from lms.auth.forms import ChangePasswordForm, LoginForm
 from lms.auth.models import User
-from lms.auth.services import SignInFailed, authenticate, change_password, end_session
 from lms.core.clock import utcnow
 from lms.core.errors import DomainError
 from lms.core.web import client_ip, safe_next_url
@@ -44,8 +42,8 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = authenticate(form.phone.data, form.password.data, ip=client_ip())
-        except SignInFailed as failure:
+            user = services.authenticate(form.phone.data, form.password.data, ip=client_ip())
+        except services.SignInFailed as failure:
             flash(_(str(failure)), "error")
         else:
             target = safe_next_url(form.next.data, url_for("core.home"))
@@ -63,7 +61,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    end_session(current_user, ip=client_ip())
+    services.end_session(current_user, ip=client_ip())
     logout_user()
     session.clear()
     flash(_("您已安全退出。"), "info")
@@ -82,15 +80,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password_for = current_user._get_current_object()
-            change_password(change_password_for, form.current.data, form.new.data,
-                            ip=client_ip())
+            user = current_user._get_current_object()
+            services.change_password(user, form.current.data, form.new.data, ip=client_ip())
         except DomainError as error:
             flash(_(str(error)), "error")
         else:
             # the token rotated: sign in again on this device with the new token
             session.clear()
-            login_user(change_password_for)
+            login_user(user)
             session.permanent = True
             session["seen"] = utcnow().timestamp()
             flash(_("密码已修改。其他设备上的登录已失效。"), "success")

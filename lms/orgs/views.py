@@ -18,9 +18,19 @@ from lms.core.web import client_ip
 from lms.extensions import db
 from lms.orgs import bp, roster, services
 from lms.orgs.access import can, requires
-from lms.orgs.forms import (KIND_LABELS, ROLE_LABELS, EmptyForm, MemberForm, MoveForm,
-                            NewMemberForm, OrgForm, RenameForm, RoleForm, RosterConfirmForm,
-                            RosterUploadForm)
+from lms.orgs.forms import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    EmptyForm,
+    MemberForm,
+    MoveForm,
+    NewMemberForm,
+    OrgForm,
+    RenameForm,
+    RoleForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+)
 from lms.orgs.models import Membership, Organization
 from lms.orgs.queries import members_query, tree_rows, visible_orgs
 

@@ -1,0 +1,128 @@
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from lms.audit.models import AuditLog
+from lms.auth.passwords import password_problem
+from lms.auth.services import (
+    SIGN_IN_FAILED,
+    SignInFailed,
+    authenticate,
+    change_password,
+    create_user,
+    normalize_phone,
+)
+from lms.core.clock import utcnow
+from lms.core.errors import Conflict, ValidationFailed
+from lms.extensions import db
+
+PASSWORD = "tea-garden-2026"  # the factories' password (tests/conftest.py)
+
+
+def audit_actions():
+    return [(a.action, a.ok) for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
+
+
+def test_right_password_signs_in_and_is_audited(member):
+    assert authenticate(member.phone, PASSWORD, ip="10.0.0.1") == member
+    row = db.session.scalars(select(AuditLog)).one()
+    assert (row.action, row.ok, row.actor_id, row.ip) == ("auth.login", True, member.id, "10.0.0.1")
+
+
+def test_unknown_number_and_wrong_password_say_the_same(member):
+    with pytest.raises(SignInFailed) as unknown:
+        authenticate("13700000000", PASSWORD)
+    with pytest.raises(SignInFailed) as wrong:
+        authenticate(member.phone, "not-the-password")
+    assert str(unknown.value) == str(wrong.value) == SIGN_IN_FAILED
+    assert audit_actions() == [("auth.login", False), ("auth.login", False)]
+
+
+def test_five_failures_lock_the_account_for_thirty_minutes(member):
+    with freeze_time("2026-03-01 08:00:00") as clock:
+        for _ in range(5):
+            with pytest.raises(SignInFailed):
+                authenticate(member.phone, "wrong-password")
+            clock.tick(timedelta(minutes=2))
+        # the fifth failure came at 08:08
+        assert member.locked_until == utcnow() - timedelta(minutes=2) + timedelta(minutes=30)
+        assert ("auth.lockout", True) in audit_actions()
+        # the right password does not open a locked account, and the message is the same
+        with pytest.raises(SignInFailed, match="手机号或密码不正确"):
+            authenticate(member.phone, PASSWORD)
+        clock.move_to("2026-03-01 08:37:59")
+        with pytest.raises(SignInFailed):
+            authenticate(member.phone, PASSWORD)
+        clock.move_to("2026-03-01 08:38:01")
+        assert authenticate(member.phone, PASSWORD) == member
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(member):
+    with freeze_time("2026-03-01 08:00:00") as clock:
+        for _ in range(8):
+            with pytest.raises(SignInFailed):
+                authenticate(member.phone, "wrong-password")
+            clock.tick(timedelta(minutes=4))  # at most 4 failures fall in any 15 minutes
+        assert member.locked_until is None
+        assert authenticate(member.phone, PASSWORD) == member
+
+
+def test_lockout_is_counted_per_account_not_per_session(member, make_user):
+    other = make_user("别人", org=None)
+    for _ in range(4):
+        with pytest.raises(SignInFailed):
+            authenticate(member.phone, "wrong-password")
+    with pytest.raises(SignInFailed):
+        authenticate(other.phone, "wrong-password")
+    assert member.locked_until is None and other.locked_until is None
+    with pytest.raises(SignInFailed):
+        authenticate(member.phone, "wrong-password")
+    assert member.locked_until is not None
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("short7!", "至少 8 位"),
+    ("12345678", "太常见"),
+    ("Password1", "太常见"),
+    ("woaini1314", "太常见"),
+    ("田田田田田田田田田", "同一个字符"),
+    ("x13912345678", "手机号"),
+    ("y" * 129, "不能超过"),
+    ("tide-and-net-42", None),
+    ("渔船上的党课很好", None),
+    ("z" * 63 + "q", None),  # 64 characters are allowed
+])
+def test_password_policy(password, problem):
+    found = password_problem(password, "13912345678")
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_change_password_needs_the_current_one_and_rotates_the_session(member):
+    token = member.session_token
+    with pytest.raises(ValidationFailed, match="当前密码不正确"):
+        change_password(member, "wrong", "a-new-password-1")
+    with pytest.raises(ValidationFailed, match="太常见"):
+        change_password(member, PASSWORD, "password123")
+    change_password(member, PASSWORD, "a-new-password-1")
+    assert member.session_token != token
+    assert authenticate(member.phone, "a-new-password-1") == member
+    assert ("auth.password_change", True) in audit_actions()
+
+
+def test_create_user_checks_phone_and_duplicates(member):
+    with pytest.raises(ValidationFailed, match="11 位"):
+        create_user(phone="12345", name="某人", password="tide-and-net-42")
+    with pytest.raises(Conflict):
+        create_user(phone=member.phone, name="某人", password="tide-and-net-42")
+    user, code = create_user(phone="+86 139-0000-8888", name="某人")
+    assert user.phone == "13900008888" and user.must_change_password and len(code) == 10
+
+
+@pytest.mark.parametrize("raw, phone", [
+    ("13912345678", "13912345678"), ("+86 139 1234 5678", "13912345678"),
+    ("１３９１２３４５６７８", "13912345678"), ("139-1234-5678", "13912345678"),
+])
+def test_normalize_phone(raw, phone):
+    assert normalize_phone(raw) == phone
