@@ -45,10 +45,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.audit import bp as audit_bp
     from lms.auth import bp as auth_bp
+    from lms.authoring import bp as authoring_bp
     from lms.core import bp as core_bp
     from lms.orgs import bp as orgs_bp
 
-    for bp in (core_bp, audit_bp, auth_bp, orgs_bp):
+    for bp in (core_bp, audit_bp, auth_bp, orgs_bp, authoring_bp):
         app.register_blueprint(bp)
 
 

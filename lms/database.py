@@ -59,5 +59,5 @@ def begin_write() -> None:
     changes on PostgreSQL). Call it first in a service whose reads decide its writes."""
     from lms.extensions import db
 
-    if not db.session.in_transaction():
+    if not db.session().in_transaction():
         db.session.connection(execution_options={"sqlite_immediate": True})

@@ -1,0 +1,29 @@
+"""Authoring: course packs in and out (`flask courses …`), and the trainer's editor."""
+from flask import Blueprint
+
+bp = Blueprint("authoring", __name__, url_prefix="/authoring", cli_group="courses")
+
+
+def _import_shipped_courses(app):
+    """First start: load the packs in COURSES_DIR (the three report modules)."""
+    from pathlib import Path
+
+    import click
+
+    from lms.authoring.pack_sync import import_folders
+
+    folder = Path(app.config["COURSES_DIR"])
+    if folder.is_dir() and any(folder.iterdir()):
+        for outcome in import_folders([folder]):
+            click.echo(f"已导入课程：{outcome.course.title}")
+
+
+def _register_first_start(state):
+    from lms.bootstrap import on_first_start
+
+    on_first_start(state.app, _import_shipped_courses)
+
+
+bp.record_once(_register_first_start)
+
+from lms.authoring import cli  # noqa: E402,F401

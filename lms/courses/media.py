@@ -1,0 +1,72 @@
+"""Course media on disk under content-hashed names (instance/media/<sha256><ext>).
+
+The name changes whenever the bytes do, so a served file may be cached for a year; the type is
+decided from the file's first bytes, never from its name.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+#: URL prefix the media route serves under (lesson HTML is rendered with these URLs)
+MEDIA_URL = "/media/"
+
+#: magic bytes → (extension, content type)
+SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", ".png", "image/png"),
+    (b"\xff\xd8\xff", ".jpg", "image/jpeg"),
+    (b"GIF87a", ".gif", "image/gif"),
+    (b"GIF89a", ".gif", "image/gif"),
+    (b"ID3", ".mp3", "audio/mpeg"),
+    (b"\xff\xfb", ".mp3", "audio/mpeg"),
+    (b"\xff\xf3", ".mp3", "audio/mpeg"),
+    (b"\xff\xf2", ".mp3", "audio/mpeg"),
+    (b"OggS", ".ogg", "audio/ogg"),
+]
+EXTENSIONS = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif",
+              ".webp": "image/webp", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
+              ".m4a": "audio/mp4"}
+
+
+def extension_for(content_type: str) -> str:
+    return next(ext for ext, ctype in EXTENSIONS.items() if ctype == content_type)
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(extension, content type) from the bytes themselves; None when not an allowed type."""
+    for magic, ext, ctype in SIGNATURES:
+        if data.startswith(magic):
+            return ext, ctype
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp", "image/webp"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"mp42", b"isom", b"M4B "):
+        return ".m4a", "audio/mp4"
+    return None
+
+
+def media_folder() -> Path:
+    folder = Path(current_app.instance_path) / "media"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def stored_path(sha256: str, ext: str) -> Path:
+    return media_folder() / f"{sha256}{ext}"
+
+
+def store(data: bytes, sha256: str, ext: str) -> Path:
+    """Write the bytes once under their hash (atomically; an existing file is kept)."""
+    target = stored_path(sha256, ext)
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    return target
+
+
+def media_url(sha256: str, ext: str) -> str:
+    return f"{MEDIA_URL}{sha256}{ext}"

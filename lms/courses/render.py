@@ -1,0 +1,66 @@
+"""Lesson Markdown → safe HTML, once per lesson version (stored on the lesson, not per request).
+
+markdown-it-py renders with raw HTML off, images are pointed at the course's own media (an image
+from anywhere else is dropped: no page may make a request to another host), and nh3 cleans the
+result against an allowlist, so a lesson can never carry script, styles or event handlers.
+"""
+from __future__ import annotations
+
+import posixpath
+
+import nh3
+from markdown_it import MarkdownIt
+
+TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "blockquote", "a", "img",
+        "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "hr", "br", "s"}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "loading"},
+              "th": {"style"}, "td": {"style"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+def media_key(src: str) -> str | None:
+    """``media/x.png`` or ``../media/x.png`` → ``media/x.png``; None for anything else."""
+    if not src or "://" in src or src.startswith(("/", "data:")):
+        return None
+    path = posixpath.normpath(src)
+    if path.startswith("../"):
+        path = path[3:]
+    parts = path.split("/")
+    return path if parts[0] == "media" and len(parts) > 1 and ".." not in parts else None
+
+
+def render_markdown(body: str, media_urls: dict[str, str]) -> str:
+    """Render lesson Markdown; ``media_urls`` maps pack paths (``media/x.png``) to served URLs."""
+    tokens = _md.parse(body or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"  # the page's h1 is the lesson title
+        for child in token.children or ():
+            if child.type != "image":
+                continue
+            key = media_key(child.attrGet("src") or "")
+            url = media_urls.get(key) if key else None
+            if url is None:
+                # not one of the course's files: keep the words, drop the request
+                child.type, child.tag, child.nesting = "text", "", 0
+                child.content = child.content or ""
+                child.attrs = {}
+                child.children = None
+            else:
+                child.attrSet("src", url)
+                child.attrSet("loading", "lazy")
+    html = _md.renderer.render(tokens, _md.options, {})
+    return sanitize(html)
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow", strip_comments=True,
+                     filter_style_properties={"text-align"})
+
+
+def plain_text(body: str) -> str:
+    """The lesson's words without markup (for read-aloud and search)."""
+    return nh3.clean(_md.render(body or ""), tags=set()).strip()

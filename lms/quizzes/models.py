@@ -1,0 +1,67 @@
+"""Quizzes (lesson checks and final quizzes) and their questions."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.models import IdMixin, TimestampMixin
+from lms.core.questions import QuestionData
+from lms.extensions import db
+
+
+class Quiz(IdMixin, TimestampMixin, db.Model):
+    """A lesson check (``lesson_id`` set) or a course's final quiz (``lesson_id`` None)."""
+
+    __tablename__ = "quizzes"
+    __table_args__ = (UniqueConstraint("course_id", "lesson_id"),)
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"))
+    #: lesson checks: correct answers needed to pass (e.g. 2 of 3)
+    mastery_required: Mapped[int | None]
+    pass_percent: Mapped[int] = mapped_column(default=60)
+    #: questions drawn per attempt; 0 = all of them
+    draw: Mapped[int] = mapped_column(default=0)
+    #: 0 = unlimited
+    max_attempts: Mapped[int] = mapped_column(default=0)
+    #: 0 = no time limit
+    time_limit_minutes: Mapped[int] = mapped_column(default=0)
+    grading: Mapped[str] = mapped_column(String(10), default="highest")
+    multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
+    review: Mapped[bool] = mapped_column(default=True)
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    questions = relationship("Question", back_populates="quiz", lazy="raise_on_sql",
+                             order_by="Question.position")
+
+
+class Question(IdMixin, TimestampMixin, db.Model):
+    """A question of a quiz's bank. Attempts keep their own snapshot, so edits never reach them."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    #: stable id, unique within the course (the pack's question ``id``)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(10))
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    #: option indexes, [true/false], or accepted strings (see QuestionData)
+    answer: Mapped[list] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[float] = mapped_column(Numeric(6, 2, asdecimal=False), default=1)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    option_feedback: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(default=1)
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    quiz = relationship("Quiz", back_populates="questions", lazy="raise_on_sql")
+
+    def to_data(self) -> QuestionData:
+        return QuestionData(key=self.key, kind=self.kind, stem=self.stem,
+                            answer=tuple(self.answer), options=tuple(self.options),
+                            explanation=self.explanation, points=float(self.points),
+                            title=self.title, option_feedback=tuple(self.option_feedback or ()))
