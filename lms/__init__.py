@@ -47,9 +47,10 @@ def register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
     from lms.authoring import bp as authoring_bp
     from lms.core import bp as core_bp
+    from lms.courses import bp as courses_bp
     from lms.orgs import bp as orgs_bp
 
-    for bp in (core_bp, audit_bp, auth_bp, orgs_bp, authoring_bp):
+    for bp in (core_bp, audit_bp, auth_bp, orgs_bp, courses_bp, authoring_bp):
         app.register_blueprint(bp)
 
 

@@ -10,7 +10,7 @@ from lms.core.web import safe_next_url
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for(current_app.config.get("HOME_ENDPOINT", "auth.account")))
+    return redirect(url_for(current_app.config.get("HOME_ENDPOINT", "courses.catalogue")))
 
 
 @bp.get("/lang/<code>")
