@@ -3,4 +3,4 @@ from lms.audit.models import AuditLog  # noqa: F401
 from lms.auth.models import User  # noqa: F401
 from lms.orgs.models import Membership, Organization  # noqa: F401
 from lms.courses.models import Course, Lesson, MediaFile  # noqa: F401
-from lms.quizzes.models import Question, Quiz  # noqa: F401
+from lms.quizzes.models import Attempt, Question, Quiz, Response  # noqa: F401

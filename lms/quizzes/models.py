@@ -1,9 +1,12 @@
 """Quizzes (lesson checks and final quizzes) and their questions."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.clock import utcnow
 from lms.core.models import IdMixin, TimestampMixin
 from lms.core.questions import QuestionData
 from lms.extensions import db
@@ -65,3 +68,53 @@ class Question(IdMixin, TimestampMixin, db.Model):
                             answer=tuple(self.answer), options=tuple(self.options),
                             explanation=self.explanation, points=float(self.points),
                             title=self.title, option_feedback=tuple(self.option_feedback or ()))
+
+
+ATTEMPT_STATES = ("in_progress", "submitted")
+
+
+class Attempt(IdMixin, db.Model):
+    """One try at a quiz, holding the questions exactly as they were presented.
+
+    ``snapshot`` is a list of presented questions: {key, kind, stem, options (in the shown
+    order), answer (indexes into the shown options), explanation, points, order (shown position
+    → original option index)}. Grading and review read only the snapshot, so editing or
+    re-importing a course never changes a past attempt. At most one attempt per (user, quiz) is
+    in progress: a partial unique index enforces it.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        db.Index("uq_attempts_one_in_progress", "user_id", "quiz_id", unique=True,
+                 sqlite_where=db.text("state = 'in_progress'"),
+                 postgresql_where=db.text("state = 'in_progress'")),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(String(12), default="in_progress")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: set from the quiz's time limit at start; None = no limit
+    deadline: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    score: Mapped[float] = mapped_column(Numeric(8, 2, asdecimal=False), default=0)
+    max_score: Mapped[float] = mapped_column(Numeric(8, 2, asdecimal=False), default=0)
+    passed: Mapped[bool] = mapped_column(default=False)
+    snapshot: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Response(IdMixin, db.Model):
+    """A member's answer to one presented question of an attempt, saved as they go."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_key"),)
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    question_key: Mapped[str] = mapped_column(String(64))
+    #: as the member gave it, in the shown order's terms (indexes, bool or text)
+    answer: Mapped[list] = mapped_column(JSON, default=list)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    correct: Mapped[bool | None]
+    points: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
