@@ -5,6 +5,7 @@ database import, the graders and the exporters deal with one shape. Pure Python:
 """
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 
@@ -82,3 +83,27 @@ def question_problems(q: QuestionData) -> list[str]:
         if not q.answer or any(not isinstance(a, str) or not a.strip() for a in q.answer):
             problems.append("a fill-in-the-blank question needs at least one accepted answer")
     return problems
+
+
+#: a question key: the course-pack id rule, also used for keys readers take from a source
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+#: words accepted for a true/false answer (course packs, spreadsheets, form values); compared
+#: case-insensitively after stripping
+TRUE_WORDS = frozenset({"true", "t", "对", "正确", "是", "√", "✓", "✔"})
+FALSE_WORDS = frozenset({"false", "f", "错", "错误", "否", "×", "✗", "✘", "x"})
+
+
+def is_valid_key(key: str) -> bool:
+    """True when ``key`` matches :data:`KEY_PATTERN` (``[A-Za-z0-9_.-]{1,64}``)."""
+    return isinstance(key, str) and KEY_PATTERN.fullmatch(key) is not None
+
+
+def truefalse_from_text(text: str) -> bool | None:
+    """``"对"``/``"true"``/``"√"`` → True, ``"错"``/``"F"``/``"×"`` → False, anything else → None."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None

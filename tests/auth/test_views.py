@@ -142,3 +142,22 @@ def test_english_is_available(client):
     client.get("/lang/en")
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in page
+
+
+def test_rate_limit_is_shared_between_workers_through_redis(app_factory):
+    """Two app instances (two gunicorn workers) count sign-ins in one Redis."""
+    import socket
+    import uuid
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "2 per minute",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+                "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    first, second = app_factory(**settings), app_factory(**settings)
+    data = {"phone": "13700000000", "password": "x-x-x-x-x"}
+    assert first.test_client().post("/login", data=data).status_code == 200
+    assert second.test_client().post("/login", data=data).status_code == 200
+    assert first.test_client().post("/login", data=data).status_code == 429

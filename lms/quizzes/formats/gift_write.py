@@ -1,0 +1,72 @@
+"""Questions out as Moodle GIFT, read back exactly by :func:`.gift.read_gift`.
+
+Each question is preceded by ``// id: <key>`` (and ``// points: <n>`` when not 1), which Moodle
+ignores as comments. Text is escaped like Moodle's exporter (``\\ ~ = # { } :`` and line breaks);
+a text starting with ``[`` or ``//`` gets a ``[plain]`` marker so that it is not read as one.
+The explanation is the general feedback (``####``). Multiple-choice weights are ``100/k`` for each
+of the k correct options and ``-100/k`` for each wrong one, so Moodle scores it like our partial
+scoring. Raises ValueError for a question that fails ``question_problems`` or holds what GIFT
+cannot (``->`` in a fill-in answer, which Moodle reads as matching).
+"""
+from __future__ import annotations
+
+from lms.core.questions import QuestionData, is_valid_key, question_problems
+
+
+def escape(text: str) -> str:
+    out = text.replace("\\", "\\\\")
+    for ch in "~=#{}:":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r", "").replace("\n", "\\n")
+
+
+def _text(text: str) -> str:
+    return ("[plain]" if text.startswith(("[", "//")) else "") + escape(text)
+
+
+def _weight(value: float) -> str:
+    return f"%{value:.5f}".rstrip("0").rstrip(".") + "%"
+
+
+def _answer_lines(q: QuestionData) -> list[str]:
+    feedback = q.option_feedback or ("",) * len(q.options)
+    lines = []
+    for i, (option, note) in enumerate(zip(q.options, feedback, strict=True)):
+        if q.kind == "single" and i in q.answer:
+            mark = "="
+        elif q.kind == "single":
+            mark = "~%0%" if option.startswith("%") else "~"
+        else:
+            share = 100 / len(q.answer)
+            mark = "~" + _weight(share if i in q.answer else -share)
+        lines.append("\t" + mark + _text(option) + ("#" + _text(note) if note else ""))
+    return lines
+
+
+def write_question(q: QuestionData) -> str:
+    problems = question_problems(q)
+    if q.kind == "fill" and any("->" in a for a in q.answer):
+        problems.append("GIFT cannot hold '->' in a fill-in answer")
+    if problems:
+        raise ValueError(f"question {q.key!r} cannot be written: {'; '.join(problems)}")
+    head = [f"// id: {q.key}"] if is_valid_key(q.key) else []
+    if q.points != 1:
+        head.append(f"// points: {int(q.points) if float(q.points).is_integer() else q.points!r}")
+    title = f"::{escape(q.title)}::" if q.title else ""
+    explanation = f"####{_text(q.explanation)}" if q.explanation else ""
+    if q.kind == "truefalse":
+        body = f"{{{'TRUE' if q.answer[0] else 'FALSE'}{explanation}}}"
+    else:
+        if q.kind == "fill":
+            lines = ["\t=" + ("%100%" if a.startswith("%") else "") + _text(a) for a in q.answer]
+        else:
+            lines = _answer_lines(q)
+        if explanation:
+            lines.append("\t" + explanation)
+        body = "{\n" + "\n".join(lines) + "\n}"
+    return "\n".join([*head, title + _text(q.stem) + body])
+
+
+def write_gift(questions) -> bytes:
+    """The questions as one UTF-8 GIFT file, a blank line between questions."""
+    return ("\n\n".join(write_question(q) for q in questions) + "\n").encode("utf-8")

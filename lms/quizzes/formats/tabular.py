@@ -1,0 +1,337 @@
+"""Question banks as XLSX or CSV in the Chinese exam-system layout (readers). Pure Python.
+
+Row 1 is the header; column order is free and unknown columns (难度, 知识点 …) are ignored.
+
+======== ======== ===========================================================================
+column   required meaning
+======== ======== ===========================================================================
+题型     yes      单选 / 多选 / 判断 / 填空 (``题`` suffix and 单项选择/多项选择/是非 accepted)
+题干     yes      the question text
+正确答案 yes      单选 ``B``; 多选 ``ACD`` (separators ignored); 判断 对/错, 正确/错误, √/×, T/F;
+                  填空 accepted answers separated by ``|`` (``\\|`` for a literal bar)
+选项A–F  no       options in order; an empty option may not come before a filled one
+解析     no       explanation
+分值     no       points, a positive number; blank → 1
+编号     no       the question's key ``[A-Za-z0-9_.-]{1,64}``, unique; blank → ``q<row − 1>``
+======== ======== ===========================================================================
+
+A cell written by our exporters with a leading ``'`` (CSV-injection guard before ``= + - @ '``)
+has it removed. Recognised kinds we do not have (简答, 论述 …) are *refused*, not problems.
+Limits: :data:`~.common.MAX_BYTES`, :data:`~.common.MAX_QUESTIONS` rows, 25 MB unzipped.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import warnings
+import zipfile
+
+from lms.core.questions import LETTERS, QuestionData, is_valid_key, truefalse_from_text
+from lms.core.text import fold_width
+
+from .common import (
+    MAX_POINTS,
+    MAX_QUESTIONS,
+    KeyAllocator,
+    ReadResult,
+    clean_text,
+    decode_utf8,
+    file_problem,
+    problems_zh,
+    size_problem,
+    sniff_binary,
+    snippet,
+)
+
+OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
+#: the layout our writers produce, in order
+COLUMNS = ("编号", "题型", "题干", *OPTION_COLUMNS, "正确答案", "解析", "分值")
+REQUIRED = ("题型", "题干", "正确答案")
+#: other header spellings seen in Chinese exam templates
+ALIASES = {
+    "ID": "编号", "题目类型": "题型", "试题类型": "题型", "题目": "题干", "试题": "题干",
+    "试题内容": "题干", "答案": "正确答案", "标准答案": "正确答案", "答案解析": "解析",
+    "试题解析": "解析", "分数": "分值",
+}
+KIND_LABELS = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
+_KIND_WORDS = {
+    "单选": "single", "单项选择": "single", "single": "single",
+    "多选": "multiple", "多项选择": "multiple", "multiple": "multiple",
+    "判断": "truefalse", "是非": "truefalse", "truefalse": "truefalse",
+    "填空": "fill", "fill": "fill",
+}
+#: kinds recognised in Chinese exam banks that we do not have: refused, not problems
+REFUSED_KINDS = ("简答", "问答", "论述", "计算", "案例分析", "材料分析", "排序", "匹配", "连线",
+                 "不定项", "不定项选择", "名词解释", "综合", "作文")
+INJECTION_CHARS = "=+-@'\t\r"
+MAX_COLUMNS = 64
+MAX_UNZIPPED = 25 * 1024 * 1024
+_SAVE_CSV = "请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"
+
+
+def _header_name(value: str) -> str:
+    name = "".join(fold_width(value).split()).upper()
+    return ALIASES.get(name, name)
+
+
+def cell_text(value) -> str:
+    """A cell value as the text the user sees: numbers without a needless ``.0``, bools TRUE/FALSE."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        value = value.isoformat()
+    text = clean_text(str(value))
+    if len(text) > 1 and text[0] == "'" and text[1] in INJECTION_CHARS:
+        text = text[1:]
+    return text
+
+
+def split_fill_answers(text: str) -> list[str]:
+    """``"a|b｜c"`` → ``["a", "b", "c"]``; ``\\|`` is a literal bar, ``\\\\`` a backslash; blanks go."""
+    pieces, current, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "|｜\\":
+            current.append(text[i + 1])
+            i += 2
+            continue
+        if ch in "|｜":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    pieces.append("".join(current))
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _kind(text: str) -> tuple[str | None, bool]:
+    """``(kind, refused)`` for a 题型 cell; ``(None, False)`` when unrecognised."""
+    word = "".join(fold_width(text).split()).lower()
+    if word.endswith("题"):
+        word = word[:-1]
+    if word in _KIND_WORDS:
+        return _KIND_WORDS[word], False
+    return None, word in REFUSED_KINDS
+
+
+def _options(cells: dict[str, str]) -> tuple[list[str], list[str]]:
+    texts = [cells.get(col, "") for col in OPTION_COLUMNS]
+    while texts and not texts[-1]:
+        texts.pop()
+    problems = []
+    for i, text in enumerate(texts):
+        if not text:
+            later = next(LETTERS[j] for j in range(i + 1, len(texts)) if texts[j])
+            problems.append(f"选项{LETTERS[i]}为空，但后面的选项{later}有内容")
+            break
+    return texts, problems
+
+
+def _choice_answer(raw: str, kind: str, options: list[str]) -> tuple[tuple, list[str]]:
+    cleaned = "".join(ch for ch in fold_width(raw).upper() if not ch.isspace() and ch not in ",;、")
+    bad = [ch for ch in cleaned if ch not in LETTERS]
+    if bad or not cleaned:
+        return (), [f"正确答案“{raw}”不是选项字母（A–F）"]
+    letters = sorted(set(cleaned))
+    empty = [ch for ch in letters if LETTERS.index(ch) >= len(options) or not options[LETTERS.index(ch)]]
+    if empty:
+        return (), [f"正确答案“{raw}”指向的选项{'、'.join(empty)}是空的"]
+    if kind == "single" and len(letters) != 1:
+        return (), [f"单选题只能有一个正确答案，这里是“{raw}”"]
+    if kind == "multiple" and len(letters) < 2:
+        return (), [f"多选题至少要有两个正确答案，这里只有“{raw}”"]
+    return tuple(LETTERS.index(ch) for ch in letters), []
+
+
+def _truefalse_answer(raw: str, options: list[str]) -> tuple[tuple, list[str]]:
+    value = truefalse_from_text(raw)
+    letter = fold_width(raw).strip().upper()
+    if value is None and len(letter) == 1 and letter in LETTERS[: len(options)]:
+        value = truefalse_from_text(options[LETTERS.index(letter)])
+    if value is None:
+        return (), [f"判断题的正确答案应为“对”或“错”，这里是“{raw}”"]
+    return (value,), []
+
+
+def _points(raw: str) -> tuple[float, list[str]]:
+    if not raw:
+        return 1.0, []
+    text = fold_width(raw).strip().removesuffix("分").strip()
+    try:
+        points = float(text)
+    except ValueError:
+        return 1.0, [f"分值“{raw}”不是数字"]
+    if not 0 < points <= MAX_POINTS:
+        return 1.0, [f"分值必须大于 0 且不超过 {MAX_POINTS:g}，这里是“{raw}”"]
+    return points, []
+
+
+def parse_row(cells: dict[str, str]) -> tuple[dict | None, list[str], str | None]:
+    """One data row → ``(question fields without key, problems, refusal)``."""
+    kind_text, stem, raw_answer = cells.get("题型", ""), cells.get("题干", ""), cells.get("正确答案", "")
+    kind, refused = _kind(kind_text)
+    if refused:
+        return None, [], f"{snippet(stem) or '（无题干）'}: 不支持“{kind_text}”"
+    if kind is None:
+        what = f"题型“{kind_text}”无法识别" if kind_text else "题型为空"
+        return None, [f"{what}，应为 单选、多选、判断 或 填空"], None
+    problems = [] if stem else ["题干为空"]
+    options, option_problems = _options(cells)
+    problems += option_problems
+    answer: tuple = ()
+    if not raw_answer:
+        problems.append("正确答案为空")
+    elif kind in ("single", "multiple"):
+        if len(options) < 2:
+            problems.append(f"{KIND_LABELS[kind]}题至少需要两个选项")
+        answer, answer_problems = _choice_answer(raw_answer, kind, options)
+        problems += answer_problems
+    elif kind == "truefalse":
+        answer, answer_problems = _truefalse_answer(raw_answer, options)
+        problems += answer_problems
+        options = []
+    else:
+        if options:
+            problems.append(f"填空题不应有选项（选项{LETTERS[len(options) - 1]}有内容），请检查题型")
+        answer = tuple(split_fill_answers(raw_answer))
+        if not answer:
+            problems.append("填空题的正确答案为空")
+    points, points_problems = _points(cells.get("分值", ""))
+    problems += points_problems
+    fields = dict(kind=kind, stem=stem, answer=answer, options=tuple(options),
+                  explanation=cells.get("解析", ""), points=points)
+    return fields, problems, None
+
+
+def read_rows(rows) -> ReadResult:
+    """Rows of cell values (row 1 the header) → ReadResult. Shared by the XLSX and CSV readers."""
+    result = ReadResult()
+    rows = iter(rows)
+    raw_header = [cell_text(v) for v in next(rows, [])[:MAX_COLUMNS]]
+    if len([h for h in raw_header if h]) == 1 and any(sep in raw_header[0] for sep in "\t;"):
+        return file_problem("row", f"列之间应该用逗号分隔；{_SAVE_CSV}")
+    header = [_header_name(h) for h in raw_header]
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if name in COLUMNS and name in columns:
+            result.problems.append(f"row 1: 表头中“{name}”出现了两次")
+        elif name in COLUMNS:
+            columns[name] = index
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        result.problems.append(f"row 1: 表头缺少必需的列：{'、'.join(missing)}（表头须在第 1 行）")
+    if result.problems:
+        return result
+
+    parsed: list[tuple[int, dict, str]] = []
+    explicit: dict[str, int] = {}
+    for rownum, values in enumerate(rows, start=2):
+        texts = [cell_text(v) for v in values[:MAX_COLUMNS]]
+        if not any(texts):
+            continue
+        if rownum > MAX_QUESTIONS + 1:
+            return file_problem("row", f"题目超过 {MAX_QUESTIONS} 行，请拆成几个文件导入")
+        cells = {name: texts[i] if i < len(texts) else "" for name, i in columns.items()}
+        fields, problems, refusal = parse_row(cells)
+        key = cells.get("编号", "")
+        if key and not is_valid_key(key):
+            problems.append(f"编号“{key}”只能由字母、数字和 _ . - 组成（最多 64 个）")
+        elif key and key in explicit:
+            problems.append(f"编号“{key}”与第 {explicit[key]} 行重复")
+        elif key:
+            explicit[key] = rownum
+        if refusal:
+            result.refused.append(f"row {rownum}: {refusal}")
+        result.problems += [f"row {rownum}: {p}" for p in problems]
+        if fields and not problems:
+            parsed.append((rownum, fields, key))
+
+    keys = KeyAllocator(set(explicit))
+    for rownum, fields, key in parsed:
+        question = QuestionData(key=key or keys.allocate(None, rownum - 1), **fields)
+        leftover = problems_zh(question)
+        result.problems += [f"row {rownum}: {p}" for p in leftover]
+        if not leftover:
+            result.add(question, f"row {rownum}")
+    if not (result.questions or result.problems or result.refused):
+        result.problems.append("row 2: 表格中没有题目")
+    return result
+
+
+def read_csv(data: bytes) -> ReadResult:
+    """A CSV bank: UTF-8 with or without BOM, comma-separated, the layout above."""
+    text, problem = decode_utf8(bytes(data), "row", "CSV 文本文件", _SAVE_CSV)
+    if problem:
+        return ReadResult(problems=[problem])
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for values in reader:
+            rows.append(values)
+            if len(rows) > MAX_QUESTIONS + 1 and any(v.strip() for v in values):
+                break
+    except csv.Error as exc:
+        return ReadResult(problems=[f"row {len(rows) + 1}: 无法解析 CSV（{exc}）"])
+    return read_rows(rows)
+
+
+def _xlsx_zip_problem(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except Exception:  # noqa: BLE001 - any failure to open the archive is the same answer
+        return "文件已损坏，无法作为 xlsx 打开"
+    names = {info.filename for info in infos}
+    if len(infos) > 1000 or sum(info.file_size for info in infos) > MAX_UNZIPPED:
+        return "xlsx 解压后过大，无法读取"
+    if "xl/workbook.xml" in names:
+        return None
+    for marker, what in (("word/document.xml", "Word 文档（.docx）"),
+                         ("ppt/presentation.xml", "PowerPoint 演示文稿（.pptx）"),
+                         ("content.xml", "OpenDocument 文件（.ods/.odt），请另存为 .xlsx"),
+                         ("xl/workbook.bin", "二进制工作簿（.xlsb），请另存为 .xlsx")):
+        if marker in names:
+            return f"这不是 xlsx 工作簿，而是{what}"
+    return "这是一个普通的 zip 压缩包，不是 xlsx 工作簿"
+
+
+def read_xlsx(data: bytes) -> ReadResult:
+    """An XLSX bank: the first worksheet, the layout above. Formulas count by their saved value."""
+    import openpyxl  # here, so that the text formats work without it
+
+    data = bytes(data)
+    problem = size_problem(data)
+    if problem:
+        return file_problem("row", problem)
+    if not data.startswith(b"PK\x03\x04"):
+        what = sniff_binary(data) or "文本文件（CSV 文件请按 CSV 导入）"
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            return file_problem("row", "这是旧版 Excel（.xls）或加密的工作簿；请在 Excel 中另存为不加密的 .xlsx")
+        return file_problem("row", f"这不是 xlsx 工作簿，看起来是 {what}")
+    problem = _xlsx_zip_problem(data)
+    if problem:
+        return file_problem("row", problem)
+    limit = MAX_QUESTIONS + 2
+    try:
+        # openpyxl warns about features it drops (data validation extensions, missing styles):
+        # none of them matter for reading values, and the tests turn warnings into errors
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                if not book.worksheets:
+                    return file_problem("row", "工作簿里没有工作表")
+                sheet = book.worksheets[0]
+                rows = [list(r) for r in sheet.iter_rows(max_row=limit, max_col=MAX_COLUMNS,
+                                                         values_only=True)]
+            finally:
+                book.close()
+    except Exception:  # noqa: BLE001 - a hostile or broken file may fail anywhere inside openpyxl
+        return file_problem("row", "无法读取这个 xlsx 文件（可能已损坏）；请用 Excel 打开后重新保存")
+    return read_rows(rows)
