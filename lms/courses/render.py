@@ -6,7 +6,9 @@ result against an allowlist, so a lesson can never carry script, styles or event
 """
 from __future__ import annotations
 
+import html as html_lib
 import posixpath
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -21,8 +23,14 @@ _md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"
 
 
 def media_key(src: str) -> str | None:
-    """``media/x.png`` or ``../media/x.png`` → ``media/x.png``; None for anything else."""
-    if not src or "://" in src or src.startswith(("/", "data:")):
+    """``media/x.png`` or ``../media/x.png`` → ``media/x.png``; None for anything else.
+
+    markdown-it percent-encodes what it hands over (``media/渔船.png`` arrives as
+    ``media/%E6%B8%94%E8%88%B9.png``), while the pack names files as they are on disk (the
+    pack reader unquotes image paths too), so the path is unquoted before it is looked up.
+    """
+    src = unquote(src or "").split("#")[0].split("?")[0]
+    if not src or "://" in src or src.startswith(("/", "data:")) or "\\" in src:
         return None
     path = posixpath.normpath(src)
     if path.startswith("../"):
@@ -62,5 +70,6 @@ def sanitize(html: str) -> str:
 
 
 def plain_text(body: str) -> str:
-    """The lesson's words without markup (for read-aloud and search)."""
-    return nh3.clean(_md.render(body or ""), tags=set()).strip()
+    """The lesson's words without markup (for read-aloud and search): plain text, not HTML, so
+    it is escaped wherever it is shown like any other text."""
+    return html_lib.unescape(nh3.clean(_md.render(body or ""), tags=set())).strip()
