@@ -17,6 +17,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="fieldside-tests-"))
 os.environ["FIELDSIDE_INSTANCE"] = str(_TMP / "instance")
 os.environ.pop("DATABASE_URL", None)
 
+from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
 from lms import create_app  # noqa: E402
@@ -64,6 +65,19 @@ def _empty_tables():
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context, as in production.
+
+    The test body holds an app context of its own (for services and assertions); without this,
+    requests would reuse it, sharing ``g`` (the signed-in user) and the database session's
+    identity map between requests and with the test, which hides queries and bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app_factory(_schema):
     """Build an app with extra config; the test's database is emptied afterwards."""
@@ -71,6 +85,7 @@ def app_factory(_schema):
 
     def make(**extra):
         app = create_app(base_config(**extra))
+        app.test_client_class = IsolatedClient
         made.append(app)
         return app
 

@@ -1,7 +1,7 @@
 """Reading the audit trail (admins only)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -9,8 +9,11 @@ from lms.audit.models import AuditLog
 
 
 def audit_query(*, action: str = "", actor: str = "", ok: str = "", since: datetime | None = None,
-                until: datetime | None = None):
-    """A select of audit rows, newest first, narrowed by the filters given."""
+                before: datetime | None = None):
+    """A select of audit rows, newest first, narrowed by the filters given.
+
+    ``since`` and ``before`` are naive UTC instants, like ``AuditLog.at``; ``before`` is exclusive.
+    """
     stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
     if action:
         stmt = stmt.where(AuditLog.action == action)
@@ -20,6 +23,6 @@ def audit_query(*, action: str = "", actor: str = "", ok: str = "", since: datet
         stmt = stmt.where(AuditLog.ok.is_(ok == "1"))
     if since:
         stmt = stmt.where(AuditLog.at >= since)
-    if until:
-        stmt = stmt.where(AuditLog.at < until + timedelta(days=1))
+    if before:
+        stmt = stmt.where(AuditLog.at < before)
     return stmt

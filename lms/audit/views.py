@@ -1,7 +1,8 @@
 """The admin's view of the audit log: filter and page, never edit."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort, render_template, request
+from flask_babel import to_utc
 from flask_login import current_user, login_required
 from sqlalchemy import distinct, select
 
@@ -15,10 +16,17 @@ from lms.extensions import db
 add_nav(bp, "audit.index", "审计日志", 90, lambda user: user.is_admin)
 
 
-def _date(value: str):
+def _day_start(value: str, days_later: int = 0) -> datetime | None:
+    """The start of a calendar day typed in the filter, as naive UTC.
+
+    The page shows times in the deployment's zone (Asia/Shanghai), so a day means that zone's
+    day: 3 月 2 日 starts at 3 月 1 日 16:00 UTC.
+    """
+    if not value:
+        return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d") if value else None
-    except ValueError:
+        return to_utc(datetime.strptime(value, "%Y-%m-%d") + timedelta(days=days_later))
+    except (ValueError, OverflowError):  # not a date, or beyond year 1 or 9999 in UTC
         return None
 
 
@@ -29,8 +37,8 @@ def index():
         abort(403)
     args = request.args
     filters = {"action": args.get("action", ""), "actor": args.get("actor", "").strip(),
-               "ok": args.get("ok", ""), "since": _date(args.get("since", "")),
-               "until": _date(args.get("until", ""))}
+               "ok": args.get("ok", ""), "since": _day_start(args.get("since", "")),
+               "before": _day_start(args.get("until", ""), days_later=1)}
     page = paginate(audit_query(**filters), args.get("page", 1, type=int))
     actions = list(db.session.scalars(select(distinct(AuditLog.action)).order_by(AuditLog.action)))
     return render_template("audit/index.html", page=page, actions=actions, args=args)

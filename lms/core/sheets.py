@@ -123,12 +123,18 @@ def defuse(value) -> str:
 
 def write_xlsx(header: list[str], rows: list[list], title: str = "Sheet1") -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def text(value: str) -> str:
+        # control characters (a pasted bell, a vertical tab) are not allowed in a worksheet:
+        # openpyxl would raise and the whole export would fail
+        return ILLEGAL_CHARACTERS_RE.sub("", defuse(value))
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([defuse(v) if isinstance(v, str) else v for v in row])
+        sheet.append([text(v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -42,6 +42,11 @@ def memberships_of(user) -> list[Membership]:
     return cached
 
 
+def forget_memberships(user) -> None:
+    """Drop the cached roles after they change, so later checks on the same object see it."""
+    user.__dict__.pop("_memberships_cache", None)
+
+
 def is_staff(user) -> bool:
     """Anyone with a role or the admin flag: these sessions time out when idle."""
     return bool(user.is_authenticated and (user.is_admin or memberships_of(user)))

@@ -2,14 +2,22 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as select options (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
 
 KIND_LABELS = {
     "county": _l("县委"), "township": _l("乡镇党委"), "village_committee": _l("村党委"),
     "general_branch": _l("党总支"), "branch": _l("党支部"), "group": _l("党小组"),
 }
-STATUS_CHOICES = [("", _l("（非党员）")), ("full", _l("正式党员")), ("probationary", _l("预备党员")),
-                  ("candidate", _l("发展对象")), ("activist", _l("入党积极分子"))]
+STATUS_CHOICES = options([
+    ("", _l("（非党员）")), ("full", _l("正式党员")), ("probationary", _l("预备党员")),
+    ("candidate", _l("发展对象")), ("activist", _l("入党积极分子"))])
 ROLE_LABELS = {
     "secretary": _l("书记"), "deputy": _l("副书记"), "organizer": _l("组织委员"),
     "propaganda": _l("宣传委员"), "discipline": _l("纪检委员"), "group_leader": _l("党小组长"),
@@ -19,7 +27,7 @@ ROLE_LABELS = {
 
 class OrgForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=80)])
-    kind = SelectField(_l("类型"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("类型"), choices=options(KIND_LABELS.items()))
     code = StringField(_l("代码（字母数字，如 V03）"), validators=[DataRequired(), Length(max=32)])
 
 
@@ -49,7 +57,7 @@ class NewMemberForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("职务"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("职务"), choices=options(ROLE_LABELS.items()))
     org = SelectField(_l("在哪个组织"), coerce=int)
 
 

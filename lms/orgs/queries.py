@@ -25,7 +25,8 @@ def members_query(viewer, org: Organization, q: str = ""):
             .options(contains_eager(User.org))
             .where(Organization.path.startswith(org.path))
             .where(in_scope(Organization.path, scope_paths(viewer, "view_members")))
-            .order_by(Organization.path, User.name))
+            # the id makes the order total: namesakes would otherwise move between pages
+            .order_by(Organization.path, User.name, User.id))
     q = q.strip()
     if q:
         stmt = stmt.where(or_(User.name.contains(q, autoescape=True),

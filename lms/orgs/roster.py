@@ -192,14 +192,18 @@ def roster_rows(actor, org: Organization) -> list[list[str]]:
         select(User).join(Organization, User.org_id == Organization.id)
         .where(Organization.path.startswith(org.path))
         .where(in_scope(Organization.path, scope_paths(actor, "view_members")))
-        .order_by(Organization.path, User.name)))
+        .order_by(Organization.path, User.name, User.id)))
     codes = dict(db.session.execute(select(Organization.id, Organization.code).where(
         Organization.id.in_({u.org_id for u in users}))).all()) if users else {}
+    # 职务 means a role on the row's 所在党组织, which is how the import reads it back; a role held
+    # on another node would be re-imported onto the home branch (and may lie outside the scope)
     roles: dict[int, list[str]] = {}
     if users:
         for user_id, role in db.session.execute(
                 select(Membership.user_id, Membership.role)
+                .join(User, User.id == Membership.user_id)
                 .where(Membership.user_id.in_([u.id for u in users]))
+                .where(Membership.org_id == User.org_id)
                 .order_by(Membership.id)):
             roles.setdefault(user_id, []).append(ROLE_NAMES[role])
     return [[u.name, u.phone, STATUS_NAMES.get(u.status, ""), codes.get(u.org_id, ""),

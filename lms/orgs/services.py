@@ -10,7 +10,7 @@ from lms.auth.models import MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code
 from lms.core.errors import Conflict, NotFound, ValidationFailed
 from lms.extensions import db
-from lms.orgs.access import authorize
+from lms.orgs.access import authorize, forget_memberships
 from lms.orgs.models import ALLOWED_PARENTS, ORG_KINDS, ROLES, Membership, Organization
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -92,10 +92,23 @@ def move_org(actor, org: Organization, new_parent: Organization, ip: str = "") -
     db.session.expire_all()
 
 
+def _authorize_over_account(actor, user: User, capability: str) -> None:
+    """The actor must hold ``capability`` over the user's own branch; accounts without a branch
+    and administrators are the admin's alone."""
+    home = member_org(user)
+    if home is None or user.is_admin:
+        authorize(actor, "manage_admins")
+    else:
+        authorize(actor, capability, home)
+
+
 def grant_role(actor, user: User, org: Organization, role: str, ip: str = "") -> Membership:
+    """Give ``user`` ``role`` on ``org``: the actor needs the right over both the node and the
+    user's own branch (appointing another branch's member changes that branch's member)."""
     if role not in ROLES:
         raise ValidationFailed(f"未知的职务：{role}")
     authorize(actor, "manage_admins" if role == "admin" else "assign_roles", org)
+    _authorize_over_account(actor, user, "assign_roles")
     existing = db.session.scalar(select(Membership).where(
         Membership.user_id == user.id, Membership.org_id == org.id, Membership.role == role))
     if existing:
@@ -104,6 +117,7 @@ def grant_role(actor, user: User, org: Organization, role: str, ip: str = "") ->
     db.session.add(membership)
     record("role.grant", actor=actor, target=f"{user.phone} {role}@{org.code}", ip=ip)
     db.session.commit()
+    forget_memberships(user)
     return membership
 
 
@@ -114,6 +128,7 @@ def revoke_role(actor, membership: Membership, ip: str = "") -> None:
     record("role.revoke", actor=actor, target=f"{user.phone} {role}@{membership.org.code}", ip=ip)
     db.session.delete(membership)
     db.session.commit()
+    forget_memberships(user)
 
 
 def member_org(user: User) -> Organization | None:
@@ -134,21 +149,23 @@ def update_member(actor, user: User, *, name: str, status: str | None, org: Orga
         raise ValidationFailed("未知的党员状态。")
     if not name.strip():
         raise ValidationFailed("姓名不能为空。")
-    changes = {}
-    if user.status != status:
-        changes["status"] = [user.status, status]
+    new = {
+        "name": name.strip(),
+        "status": status,
+        "is_mobile": is_mobile,
+        "mobile_where": (mobile_where.strip() or None) if is_mobile else None,
+        "mobile_contact": (mobile_contact.strip() or None) if is_mobile else None,
+        "is_exempt": is_exempt,
+        "exempt_reason": (exempt_reason.strip() or None) if is_exempt else None,
+    }
+    # every field that changes is logged, old and new (a 流动 place or contact is a change too)
+    changes = {key: [getattr(user, key), value] for key, value in new.items()
+               if getattr(user, key) != value}
     if user.org_id != org.id:
         changes["org"] = [current.code if current else None, org.code]
-    if user.is_mobile != is_mobile or user.is_exempt != is_exempt:
-        changes["flags"] = {"mobile": is_mobile, "exempt": is_exempt}
-    user.name = name.strip()
-    user.status = status
+    for key, value in new.items():
+        setattr(user, key, value)
     user.org_id = org.id
-    user.is_mobile = is_mobile
-    user.mobile_where = mobile_where.strip() or None if is_mobile else None
-    user.mobile_contact = mobile_contact.strip() or None if is_mobile else None
-    user.is_exempt = is_exempt
-    user.exempt_reason = exempt_reason.strip() or None if is_exempt else None
     if changes:
         record("member.update", actor=actor, target=user.phone, ip=ip, detail=changes)
     db.session.commit()
@@ -157,13 +174,15 @@ def update_member(actor, user: User, *, name: str, status: str | None, org: Orga
 def reset_password(actor, user: User, ip: str = "") -> str:
     """Give ``user`` a one-time code (returned, shown once) to be changed at the next sign-in.
 
-    A secretary may reset members of their subtree; the admin anybody.
+    A secretary may reset members of their subtree; the admin anybody. The code is shown to the
+    actor, who could sign in with it, so the actor must also cover every node where ``user``
+    holds a role: a branch secretary cannot take over the town secretary who belongs to the
+    branch.
     """
-    org = member_org(user)
-    if org is None or user.is_admin:
-        authorize(actor, "manage_admins")
-    else:
-        authorize(actor, "reset_passwords", org)
+    _authorize_over_account(actor, user, "reset_passwords")
+    for held in db.session.scalars(select(Membership).where(Membership.user_id == user.id)):
+        authorize(actor, "manage_admins" if held.role == "admin" else "reset_passwords",
+                  held.org)
     code = one_time_code()
     user.password_hash = hash_password(code)
     user.must_change_password = True

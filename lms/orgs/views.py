@@ -30,6 +30,7 @@ from lms.orgs.forms import (
     RoleForm,
     RosterConfirmForm,
     RosterUploadForm,
+    options,
 )
 from lms.orgs.models import Membership, Organization
 from lms.orgs.queries import members_query, tree_rows, visible_orgs
@@ -76,9 +77,9 @@ def detail(org_id: int):
     manage_orgs = can(current_user, "manage_orgs", org)
     move_form = MoveForm()
     if manage_orgs:
-        move_form.parent.choices = [(o.id, f"{o.code} {o.name}") for o in
-                                    visible_orgs(current_user, "manage_orgs")
-                                    if not o.path.startswith(org.path)]
+        move_form.parent.choices = options((o.id, f"{o.code} {o.name}") for o in
+                                           visible_orgs(current_user, "manage_orgs")
+                                           if not o.path.startswith(org.path))
     return render_template(
         "orgs/detail.html", org=org, page=page, q=q, children=children, kinds=KIND_LABELS,
         manage_orgs=manage_orgs, manage_members=can(current_user, "manage_members", org),
@@ -160,7 +161,7 @@ def member(user_id: int):
     manage = can(current_user, "manage_members", org)
     form = MemberForm(obj=user if request.method == "GET" else None)
     choices = [(o.id, f"{o.code} {o.name}") for o in visible_orgs(current_user, "manage_members")]
-    form.org.choices = choices or [(org.id, f"{org.code} {org.name}")]
+    form.org.choices = options(choices or [(org.id, f"{org.code} {org.name}")])
     if request.method == "GET":
         form.org.data = org.id
         form.status.data = user.status or ""
@@ -185,8 +186,8 @@ def member(user_id: int):
     memberships = list(db.session.scalars(select(Membership).where(
         Membership.user_id == user.id).order_by(Membership.id)))
     role_form = RoleForm()
-    role_form.org.choices = [(o.id, f"{o.code} {o.name}")
-                             for o in visible_orgs(current_user, "assign_roles")]
+    role_form.org.choices = options((o.id, f"{o.code} {o.name}")
+                                    for o in visible_orgs(current_user, "assign_roles"))
     return render_template(
         "orgs/member.html", user=user, org=org, form=form, manage=manage,
         memberships=memberships, role_labels=ROLE_LABELS, role_form=role_form,
@@ -215,7 +216,7 @@ def reset_password(user_id: int):
 def grant_role(user_id: int):
     user, _org = _member_or_404(user_id)
     form = RoleForm()
-    form.org.choices = [(o.id, o.code) for o in visible_orgs(current_user, "assign_roles")]
+    form.org.choices = options((o.id, o.code) for o in visible_orgs(current_user, "assign_roles"))
     if form.validate_on_submit():
         target = _org_or_404(form.org.data, "assign_roles")
         try:
