@@ -17,6 +17,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="fieldside-tests-"))
 os.environ["FIELDSIDE_INSTANCE"] = str(_TMP / "instance")
 os.environ.pop("DATABASE_URL", None)
 
+from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
@@ -74,8 +75,14 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        outer = db.session() if has_app_context() else None
+        if outer is not None:
+            outer.commit()  # the request sees what the test made, and no snapshot is held open
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if outer is not None:
+            outer.commit()  # end the read snapshot; what the test holds reloads on next use
+        return response
 
 
 @pytest.fixture
