@@ -90,7 +90,7 @@ def parse_roster(data: bytes, filename: str) -> RosterResult:
         else:
             result.rows.append(RosterRow(number, name, phone, status, code, tuple(roles)))
     if not table.rows:
-        result.problems.append("文件里没有数据行。")
+        result.problems.append("row 2: 文件里没有数据行")
     return result
 
 

@@ -86,25 +86,26 @@ GOOD = "王五,13700000001,正式党员,A,"
     (csv_bytes("张三,1,正式党员,A,", GOOD, "李四,2,正式党员,A,"), "r.csv",
      ["row 2: 手机号“1”不是 11 位大陆手机号", "row 4: 手机号“2”不是 11 位大陆手机号"]),
     (csv_bytes(GOOD, header="姓名,电话,职务"), "r.csv",
-     ["缺少列：手机号、党员状态、所在党组织（第 1 行应是表头）。"]),
+     ["row 1: 缺少列：手机号、党员状态、所在党组织（第 1 行应是表头）"]),
     (csv_bytes(GOOD, header="名字,手机号,党员状态,所在党组织"), "r.csv",
-     ["缺少列：姓名（第 1 行应是表头）。"]),
+     ["row 1: 缺少列：姓名（第 1 行应是表头）"]),
     (csv_bytes("张三,13700000001,正式党员,A,", encoding="gbk"), "r.csv",
-     ["CSV 文件不是 UTF-8 编码（可能是 GBK）。请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后再导入。"]),
-    (b"", "r.csv", ["文件是空的。"]),
-    (b"", "r.xlsx", ["文件是空的。"]),
-    (csv_bytes(), "r.csv", ["文件里没有数据行。"]),
-    (b"\n" + csv_bytes(GOOD), "r.csv", ["第 1 行应是表头，但它是空的。"]),
-    (PNG, "roster.xlsx", ["这不是有效的 .xlsx 文件（文件内容与扩展名不符）。"]),
-    (PNG, "roster.csv", ["这不是文本格式的 CSV 文件（看起来是二进制文件）。"]),
-    (zip_bytes(), "roster.xlsx", ["无法读取这个 .xlsx 文件，它可能已损坏或不是 Excel 文件。"]),
-    (csv_bytes(GOOD), "roster.txt", ["只能导入 .xlsx 或 .csv 文件。"]),
-    (csv_bytes(GOOD), "roster", ["只能导入 .xlsx 或 .csv 文件。"]),
+     ["row 1: 文件不是 UTF-8 编码（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）；"
+      "请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"]),
+    (b"", "r.csv", ["row 1: 文件是空的"]),
+    (b"", "r.xlsx", ["row 1: 文件是空的"]),
+    (csv_bytes(), "r.csv", ["row 2: 文件里没有数据行"]),
+    (b"\n" + csv_bytes(GOOD), "r.csv", ["row 1: 第 1 行应是表头，但它是空的"]),
+    (PNG, "roster.xlsx", ["row 1: 这不是 xlsx 工作簿，看起来是 PNG 图片"]),
+    (PNG, "roster.csv", ["row 1: 这不是CSV 文本文件，看起来是 PNG 图片"]),
+    (zip_bytes(), "roster.xlsx", ["row 1: 这是一个普通的 zip 压缩包，不是 xlsx 工作簿"]),
+    (csv_bytes(GOOD), "roster.txt", ["row 1: 只能导入 .xlsx 或 .csv 文件"]),
+    (csv_bytes(GOOD), "roster", ["row 1: 只能导入 .xlsx 或 .csv 文件"]),
     (xlsx_bytes([["张三", 13700000001, "正式党员", "A", None],
                  ["李四", "1370000", "正式党员", "A", None]]), "r.xlsx",
      ["row 3: 手机号“1370000”不是 11 位大陆手机号"]),
     (xlsx_bytes([["张三", 13700000001, "正式党员", "A", None]], header=["姓名", "手机号"]),
-     "r.xlsx", ["缺少列：党员状态、所在党组织（第 1 行应是表头）。"]),
+     "r.xlsx", ["row 1: 缺少列：党员状态、所在党组织（第 1 行应是表头）"]),
 ])
 def test_parse_roster_reports_every_bad_row_exactly(data, filename, problems):
     result = parse_roster(data, filename)
@@ -311,7 +312,7 @@ def test_upload_with_a_bad_row_shows_problems_and_no_confirm(client, login, secr
 
 
 @pytest.mark.parametrize("data, filename, problem", [
-    (PNG, "roster.xlsx", "这不是有效的 .xlsx 文件"),
+    (PNG, "roster.xlsx", "这不是 xlsx 工作簿"),
     (b"", "roster.csv", "文件是空的"),
     (csv_bytes(GOOD), "roster.txt", "只能导入 .xlsx 或 .csv 文件"),
 ])

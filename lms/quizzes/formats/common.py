@@ -10,9 +10,14 @@ import re
 from dataclasses import dataclass, field
 
 from lms.core.questions import QuestionData, is_valid_key, question_problems
+from lms.core.sheets import (  # noqa: F401  (the readers' shared byte handling lives in core)
+    MAX_BYTES,
+    clean_text,
+    decode_utf8,
+    size_problem,
+    sniff_binary,
+)
 
-#: largest upload a reader looks at
-MAX_BYTES = 5 * 1024 * 1024
 #: most questions (spreadsheet rows below the header, or text-format questions) in one file
 MAX_QUESTIONS = 2000
 #: largest points value a reader accepts
@@ -51,78 +56,6 @@ class ReadResult:
 def file_problem(unit: str, message: str) -> ReadResult:
     """A result holding one problem about the whole file, located at row/line 1."""
     return ReadResult(problems=[f"{unit} 1: {message}"])
-
-
-# --- bytes → text ---------------------------------------------------------------------------------
-
-_MAGIC = (
-    (b"\x89PNG", "PNG 图片"),
-    (b"\xff\xd8\xff", "JPEG 图片"),
-    (b"GIF8", "GIF 图片"),
-    (b"%PDF", "PDF 文档"),
-    (b"\xd0\xcf\x11\xe0", "旧版 Office 文件（.xls/.doc）或加密的工作簿"),
-    (b"PK\x03\x04", "压缩包（xlsx、docx 或 zip）"),
-    (b"PK\x05\x06", "空的压缩包"),
-    (b"Rar!", "RAR 压缩包"),
-    (b"7z\xbc\xaf", "7z 压缩包"),
-    (b"\x1f\x8b", "gzip 压缩文件"),
-)
-
-
-def sniff_binary(data: bytes) -> str | None:
-    """A Chinese description of what a binary file looks like, or None when it may be text."""
-    for magic, name in _MAGIC:
-        if data.startswith(magic):
-            return name
-    if b"\x00" in data[:8192]:
-        return "二进制文件"
-    return None
-
-
-def size_problem(data: bytes) -> str | None:
-    if not data.strip():
-        return "文件是空的"
-    if len(data) > MAX_BYTES:
-        return f"文件太大（{len(data) / 1024 / 1024:.1f} MB），上限是 {MAX_BYTES // 1024 // 1024} MB"
-    return None
-
-
-def decode_utf8(data: bytes, unit: str, what: str, how_to_save: str) -> tuple[str | None, str | None]:
-    """``(text, None)`` for UTF-8 (BOM dropped, line ends made ``\\n``), else ``(None, problem)``.
-
-    Never guesses another encoding: a GBK file (the default of Chinese Excel and Notepad) gets a
-    message saying so and how to save it as UTF-8. ``what`` names the file kind, ``how_to_save``
-    is the saving advice.
-    """
-    problem = size_problem(data)
-    if problem:
-        return None, f"{unit} 1: {problem}"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, f"{unit} 1: 文件是 UTF-16 编码，不是 UTF-8；{how_to_save}"
-    binary = sniff_binary(data)
-    if binary:
-        return None, f"{unit} 1: 这不是{what}，看起来是 {binary}"
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        try:
-            data.decode("gb18030")
-            guess = "（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）"
-        except UnicodeDecodeError:
-            guess = ""
-        return None, f"{unit} {line}: 文件不是 UTF-8 编码{guess}；{how_to_save}"
-    return text.replace("\r\n", "\n").replace("\r", "\n"), None
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """Line ends made ``\\n``, control characters other than tab and newline removed, stripped."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 # --- keys -----------------------------------------------------------------------------------------

@@ -21,13 +21,9 @@ Limits: :data:`~.common.MAX_BYTES`, :data:`~.common.MAX_QUESTIONS` rows, 25 MB u
 """
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-import warnings
-import zipfile
-
+from lms.core import sheets
 from lms.core.questions import LETTERS, QuestionData, is_valid_key, truefalse_from_text
+from lms.core.sheets import MAX_COLUMNS, cell_text
 from lms.core.text import fold_width
 
 from .common import (
@@ -35,12 +31,8 @@ from .common import (
     MAX_QUESTIONS,
     KeyAllocator,
     ReadResult,
-    clean_text,
-    decode_utf8,
     file_problem,
     problems_zh,
-    size_problem,
-    sniff_binary,
     snippet,
 )
 
@@ -64,31 +56,11 @@ _KIND_WORDS = {
 #: kinds recognised in Chinese exam banks that we do not have: refused, not problems
 REFUSED_KINDS = ("简答", "问答", "论述", "计算", "案例分析", "材料分析", "排序", "匹配", "连线",
                  "不定项", "不定项选择", "名词解释", "综合", "作文")
-INJECTION_CHARS = "=+-@'\t\r"
-MAX_COLUMNS = 64
-MAX_UNZIPPED = 25 * 1024 * 1024
-_SAVE_CSV = "请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"
 
 
 def _header_name(value: str) -> str:
     name = "".join(fold_width(value).split()).upper()
     return ALIASES.get(name, name)
-
-
-def cell_text(value) -> str:
-    """A cell value as the text the user sees: numbers without a needless ``.0``, bools TRUE/FALSE."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    if isinstance(value, (datetime.date, datetime.time)):
-        value = value.isoformat()
-    text = clean_text(str(value))
-    if len(text) > 1 and text[0] == "'" and text[1] in INJECTION_CHARS:
-        text = text[1:]
-    return text
 
 
 def split_fill_answers(text: str) -> list[str]:
@@ -215,7 +187,7 @@ def read_rows(rows) -> ReadResult:
     rows = iter(rows)
     raw_header = [cell_text(v) for v in next(rows, [])[:MAX_COLUMNS]]
     if len([h for h in raw_header if h]) == 1 and any(sep in raw_header[0] for sep in "\t;"):
-        return file_problem("row", f"列之间应该用逗号分隔；{_SAVE_CSV}")
+        return file_problem("row", f"列之间应该用逗号分隔；{sheets.SAVE_CSV}")
     header = [_header_name(h) for h in raw_header]
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
@@ -266,72 +238,11 @@ def read_rows(rows) -> ReadResult:
 
 def read_csv(data: bytes) -> ReadResult:
     """A CSV bank: UTF-8 with or without BOM, comma-separated, the layout above."""
-    text, problem = decode_utf8(bytes(data), "row", "CSV 文本文件", _SAVE_CSV)
-    if problem:
-        return ReadResult(problems=[problem])
-    rows = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for values in reader:
-            rows.append(values)
-            if len(rows) > MAX_QUESTIONS + 1 and any(v.strip() for v in values):
-                break
-    except csv.Error as exc:
-        return ReadResult(problems=[f"row {len(rows) + 1}: 无法解析 CSV（{exc}）"])
-    return read_rows(rows)
-
-
-def _xlsx_zip_problem(data: bytes) -> str | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except Exception:  # noqa: BLE001 - any failure to open the archive is the same answer
-        return "文件已损坏，无法作为 xlsx 打开"
-    names = {info.filename for info in infos}
-    if len(infos) > 1000 or sum(info.file_size for info in infos) > MAX_UNZIPPED:
-        return "xlsx 解压后过大，无法读取"
-    if "xl/workbook.xml" in names:
-        return None
-    for marker, what in (("word/document.xml", "Word 文档（.docx）"),
-                         ("ppt/presentation.xml", "PowerPoint 演示文稿（.pptx）"),
-                         ("content.xml", "OpenDocument 文件（.ods/.odt），请另存为 .xlsx"),
-                         ("xl/workbook.bin", "二进制工作簿（.xlsb），请另存为 .xlsx")):
-        if marker in names:
-            return f"这不是 xlsx 工作簿，而是{what}"
-    return "这是一个普通的 zip 压缩包，不是 xlsx 工作簿"
+    rows, problem = sheets.csv_rows(data, MAX_QUESTIONS)
+    return ReadResult(problems=[problem]) if problem else read_rows(rows)
 
 
 def read_xlsx(data: bytes) -> ReadResult:
     """An XLSX bank: the first worksheet, the layout above. Formulas count by their saved value."""
-    import openpyxl  # here, so that the text formats work without it
-
-    data = bytes(data)
-    problem = size_problem(data)
-    if problem:
-        return file_problem("row", problem)
-    if not data.startswith(b"PK\x03\x04"):
-        what = sniff_binary(data) or "文本文件（CSV 文件请按 CSV 导入）"
-        if data.startswith(b"\xd0\xcf\x11\xe0"):
-            return file_problem("row", "这是旧版 Excel（.xls）或加密的工作簿；请在 Excel 中另存为不加密的 .xlsx")
-        return file_problem("row", f"这不是 xlsx 工作簿，看起来是 {what}")
-    problem = _xlsx_zip_problem(data)
-    if problem:
-        return file_problem("row", problem)
-    limit = MAX_QUESTIONS + 2
-    try:
-        # openpyxl warns about features it drops (data validation extensions, missing styles):
-        # none of them matter for reading values, and the tests turn warnings into errors
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                if not book.worksheets:
-                    return file_problem("row", "工作簿里没有工作表")
-                sheet = book.worksheets[0]
-                rows = [list(r) for r in sheet.iter_rows(max_row=limit, max_col=MAX_COLUMNS,
-                                                         values_only=True)]
-            finally:
-                book.close()
-    except Exception:  # noqa: BLE001 - a hostile or broken file may fail anywhere inside openpyxl
-        return file_problem("row", "无法读取这个 xlsx 文件（可能已损坏）；请用 Excel 打开后重新保存")
-    return read_rows(rows)
+    rows, problem = sheets.xlsx_rows(data, MAX_QUESTIONS)
+    return ReadResult(problems=[problem]) if problem else read_rows(rows)

@@ -9,19 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from lms.core.questions import MAX_OPTIONS, QuestionData, indexes_to_letters, question_problems
+from lms.core.sheets import defuse as safe_cell
 
-from .tabular import COLUMNS, INJECTION_CHARS, KIND_LABELS
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def safe_cell(text: str) -> str:
-    """Control characters removed, and a ``'`` before a leading ``= + - @ '`` tab or CR."""
-    text = _CONTROL.sub("", text)
-    return "'" + text if text[:1] and text[0] in INJECTION_CHARS else text
+from .tabular import COLUMNS, KIND_LABELS
 
 
 def _escape_fill(answer: str) -> str:

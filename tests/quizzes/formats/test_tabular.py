@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from lms.core import sheets
 from lms.core.questions import QuestionData
 from lms.quizzes.formats import (
     READERS,
@@ -309,7 +310,7 @@ def test_bad_xlsx_files(data, problem):
 
 
 def test_xlsx_zip_bomb_is_refused_before_unzipping(monkeypatch):
-    monkeypatch.setattr(tabular, "MAX_UNZIPPED", 10_000)
+    monkeypatch.setattr(sheets, "MAX_UNZIPPED", 10_000)
     bomb = zip_of({"xl/workbook.xml": "<x/>",
                    "xl/worksheets/sheet1.xml": "<" + " " * 20_000 + "/>"})
     assert read_xlsx(bomb).problems == ["row 1: xlsx 解压后过大，无法读取"]
