@@ -26,4 +26,4 @@ def _register_first_start(state):
 
 bp.record_once(_register_first_start)
 
-from lms.authoring import cli  # noqa: E402,F401
+from lms.authoring import cli, models, questions_cli, views  # noqa: E402,F401

@@ -71,4 +71,4 @@ class RosterUploadForm(FlaskForm):
 
 class RosterConfirmForm(FlaskForm):
     filename = HiddenField()
-    payload = HiddenField()
+    token = HiddenField()

@@ -1,8 +1,6 @@
 """Pages for the tree, members and the roster. Thin: forms in, services called, errors flashed."""
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -12,6 +10,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.auth.services import create_user
+from lms.core import staging
 from lms.core.errors import DomainError, ValidationFailed
 from lms.core.pagination import paginate
 from lms.core.web import client_ip
@@ -246,19 +245,18 @@ def revoke_role(membership_id: int):
 @requires("import_roster")
 def roster_import():
     upload, confirm = RosterUploadForm(), RosterConfirmForm()
-    if request.method == "POST" and "payload" in request.form:
+    if request.method == "POST" and "token" in request.form:
         if not confirm.validate_on_submit():
             abort(400)
         try:
-            data = base64.b64decode(confirm.payload.data or "", validate=True)
-        except (binascii.Error, ValueError):
-            abort(400)
-        try:
-            outcome = roster.import_roster(current_user, data, confirm.filename.data or "",
-                                           ip=client_ip())
+            # the previewed bytes, checked again: nothing from the preview is trusted
+            path = staging.parked("roster", current_user.id, confirm.token.data)
+            outcome = roster.import_roster(current_user, path.read_bytes(),
+                                           confirm.filename.data or "", ip=client_ip())
         except ValidationFailed as error:
             return render_template("orgs/roster_import.html", form=upload,
                                    problems=error.problems or [str(error)], preview=None)
+        path.unlink(missing_ok=True)
         return render_template("orgs/roster_done.html", outcome=outcome)
     if upload.validate_on_submit():
         file = upload.file.data
@@ -266,7 +264,7 @@ def roster_import():
         preview = roster.import_roster(current_user, data, file.filename or "", dry_run=True)
         if not preview.problems:
             confirm.filename.data = file.filename
-            confirm.payload.data = base64.b64encode(data).decode("ascii")
+            confirm.token.data = staging.park("roster", current_user.id, data)
         return render_template("orgs/roster_import.html", form=upload, confirm=confirm,
                                problems=preview.problems, preview=preview)
     return render_template("orgs/roster_import.html", form=upload, problems=[], preview=None)

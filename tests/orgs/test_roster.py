@@ -1,6 +1,5 @@
 """The roster: parsing bad files, all-or-nothing imports, the upload → preview → confirm flow,
 and the export (its columns, its round trip, formula injection)."""
-import base64
 import io
 import re
 import zipfile
@@ -282,7 +281,7 @@ def test_upload_preview_confirm(client, login, secretary, member, tree):
     assert counts() == before  # nothing written by the preview
     db.session.expire_all()
     assert (member.status, member.org_id) == ("full", tree["a1"].id)
-    done = client.post("/orgs/roster/import", data={"payload": hidden(html, "payload"),
+    done = client.post("/orgs/roster/import", data={"token": hidden(html, "token"),
                                                     "filename": hidden(html, "filename")})
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "新建 2 人，更新 1 人" in html
@@ -293,7 +292,8 @@ def test_upload_preview_confirm(client, login, secretary, member, tree):
         assert verify_password(user.password_hash, code) and user.must_change_password
     assert counts() == (before[0] + 2, before[1] + 1)
     # the codes are shown once: confirming the same file again only updates, and shows none
-    again = client.post("/orgs/roster/import", data={"payload": base64.b64encode(data).decode(),
+    again_preview = upload(client, data).get_data(as_text=True)
+    again = client.post("/orgs/roster/import", data={"token": hidden(again_preview, "token"),
                                                      "filename": "名册.csv"})
     html = again.get_data(as_text=True)
     assert "更新 3 人" in html and not re.search(r"<code>", html)
@@ -307,7 +307,7 @@ def test_upload_with_a_bad_row_shows_problems_and_no_confirm(client, login, secr
     html = upload(client, csv_bytes(*good_rows(3), "乙村的人,13799999999,正式党员,B,")) \
         .get_data(as_text=True)
     assert "row 5: 党组织“B”不在您的管理范围内" in html
-    assert "确认导入" not in html and 'name="payload"' not in html
+    assert "确认导入" not in html and 'name="token"' not in html
     assert counts() == before
 
 
@@ -323,22 +323,40 @@ def test_upload_of_a_bad_file_shows_why(client, login, secretary, tree, data, fi
     assert problem in html and "确认导入" not in html
 
 
-def test_tampered_confirm_is_checked_again(client, login, secretary, tree):
-    """The confirm step carries the file back; it is checked again, not trusted."""
+def test_confirm_checks_the_parked_file_again(app, client, login, secretary, tree):
+    """The confirm step re-reads the previewed bytes and checks them again, not trusting them."""
+    from lms.core import staging
     login(secretary)
     before = counts()
     forged = csv_bytes(*good_rows(2), "乙村的人,13799999999,正式党员,B,书记")
-    response = client.post("/orgs/roster/import", data={
-        "payload": base64.b64encode(forged).decode(), "filename": "r.csv"})
-    html = response.get_data(as_text=True)
+    with app.test_request_context():
+        token = staging.park("roster", secretary.id, forged)
+    html = client.post("/orgs/roster/import", data={"token": token, "filename": "r.csv"}) \
+        .get_data(as_text=True)
     assert "row 4: 党组织“B”不在您的管理范围内" in html
     assert counts() == before
 
 
-def test_confirm_with_a_broken_payload_is_400(client, login, secretary, tree):
+@pytest.mark.parametrize("token", ["not-a-token", "0" * 32])
+def test_confirm_with_an_unknown_token_writes_nothing(client, login, secretary, tree, token):
     login(secretary)
-    assert client.post("/orgs/roster/import",
-                       data={"payload": "not base64!", "filename": "r.csv"}).status_code == 400
+    before = counts()
+    html = client.post("/orgs/roster/import", data={"token": token, "filename": "r.csv"}) \
+        .get_data(as_text=True)
+    assert "预览已过期" in html and counts() == before
+
+
+def test_a_parked_roster_is_only_redeemable_by_its_uploader(app, client, login, secretary,
+                                                            make_user, tree):
+    from lms.core import staging
+    other = make_user("另一位书记", org=tree["a"], roles=[("secretary", tree["a"])])
+    with app.test_request_context():
+        token = staging.park("roster", other.id, csv_bytes(*good_rows(1)))
+    login(secretary)
+    before = counts()
+    html = client.post("/orgs/roster/import", data={"token": token, "filename": "r.csv"}) \
+        .get_data(as_text=True)
+    assert "预览已过期" in html and counts() == before
 
 
 @pytest.mark.parametrize("who", ["member", "trainer"])

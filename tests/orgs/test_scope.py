@@ -33,7 +33,7 @@ ID_ROUTES = _id_routes()
 #: every field any orgs form has, and then some: whatever a route reads, it gets something
 FORM = {"name": "越权改名", "kind": "group", "code": "EVIL", "phone": "13712345678",
         "status": "full", "role": "secretary", "is_mobile": "y", "mobile_where": "外地",
-        "is_exempt": "y", "exempt_reason": "越权", "filename": "x.csv", "payload": "eA=="}
+        "is_exempt": "y", "exempt_reason": "越权", "filename": "x.csv", "token": "0" * 32}
 
 
 def snapshot() -> dict:
@@ -156,7 +156,7 @@ def test_every_orgs_post_needs_a_csrf_token(app_factory, world, secretary):
     ids, phone = dict(world["own"]), secretary.phone
     data = {"name": "甲村新名", "parent": ids["org_id"], "kind": "group", "code": "A-9",
             "phone": "13712345678", "status": "full", "org": ids["org_id"], "role": "deputy",
-            "payload": "eA==", "filename": "x.csv"}
+            "token": "0" * 32, "filename": "x.csv"}
     csrf_app = app_factory(WTF_CSRF_ENABLED=True)
     with csrf_app.app_context():
         client = csrf_app.test_client()

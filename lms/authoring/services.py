@@ -1,0 +1,339 @@
+"""Writes to courses, lessons and co-authors from the web editor. Each ends in one commit.
+
+Every function takes the acting user first, checks :func:`ensure_editor` itself and records an
+audit row. Published courses stay published while they are edited (members see the change at
+once; each lesson and question counts its own versions); publishing again bumps the course
+version. Past attempts keep their own snapshots, so nothing here can change them.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+
+from lms.audit.services import record
+from lms.auth.models import User
+from lms.authoring.models import CourseAuthor
+from lms.authoring.permissions import can_manage_authors, ensure_editor, is_author
+from lms.core.clock import utcnow
+from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from lms.courses import media
+from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
+from lms.courses.packs.model import LESSON_ID, MAX_LESSONS, MAX_SUMMARY, MAX_TEXT_BYTES, MAX_TITLE
+from lms.courses.packs.model import SLUG as SLUG_RE
+from lms.courses.render import render_markdown
+from lms.database import begin_write
+from lms.extensions import db
+from lms.orgs.access import can
+from lms.orgs.models import Organization
+from lms.quizzes.models import Question, Quiz
+
+#: the body's share of a lesson file (the front matter and its check take the rest)
+MAX_BODY_BYTES = MAX_TEXT_BYTES - 32 * 1024
+MAX_SLUG = 64
+
+
+def _course_fields(actor, *, title: str, summary: str, category: str, required: bool,
+                   credit_hours: float, audience: Organization | None) -> dict:
+    title, summary = (title or "").strip(), (summary or "").strip()
+    problems = []
+    if not title or len(title) > MAX_TITLE:
+        problems.append(f"课程名称不能为空，且不超过 {MAX_TITLE} 个字。")
+    if not summary or len(summary) > MAX_SUMMARY:
+        problems.append(f"简介不能为空，且不超过 {MAX_SUMMARY} 个字。")
+    if category not in CATEGORIES:
+        problems.append("请选择课程类别。")
+    if credit_hours is None or not 0 < float(credit_hours) <= 100:
+        problems.append("学时必须大于 0 且不超过 100。")
+    if audience is not None and not can(actor, "author", audience):
+        problems.append("只能面向您有编写权限的党组织。")
+    if problems:
+        raise ValidationFailed("请修改以下内容：", problems)
+    return dict(title=title, summary=summary, category=category, required=bool(required),
+                credit_hours=float(credit_hours),
+                audience_org_id=audience.id if audience is not None else None)
+
+
+def _free_slug() -> str:
+    while True:
+        slug = f"course-{secrets.token_hex(3)}"
+        if db.session.scalar(select(Course.id).where(Course.slug == slug)) is None:
+            return slug
+
+
+def create_course(actor, *, title: str, summary: str, category: str, required: bool,
+                  credit_hours: float, audience: Organization | None = None, slug: str = "",
+                  ip: str = "") -> Course:
+    """A new draft course owned by ``actor`` (who must hold "author"). ``slug`` is the course's
+    folder name in packs and its address; blank picks one."""
+    if not is_author(actor):
+        raise NotAllowed("您没有编写课程的权限。")
+    fields = _course_fields(actor, title=title, summary=summary, category=category,
+                            required=required, credit_hours=credit_hours, audience=audience)
+    begin_write()
+    slug = (slug or "").strip().lower()
+    if slug and (not SLUG_RE.fullmatch(slug) or len(slug) > MAX_SLUG):
+        raise ValidationFailed("课程代号只能用小写字母、数字和 -，不超过 64 位。")
+    if slug and db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
+        raise Conflict(f"课程代号 {slug} 已被使用。")
+    course = Course(slug=slug or _free_slug(), status="draft", version=1, owner_id=actor.id,
+                    **fields)
+    db.session.add(course)
+    db.session.flush()
+    record("authoring.course.create", actor=actor, target=course.slug, ip=ip,
+           detail={"title": course.title})
+    db.session.commit()
+    return course
+
+
+def update_course(actor, course: Course, *, title: str, summary: str, category: str,
+                  required: bool, credit_hours: float, audience: Organization | None,
+                  ip: str = "") -> None:
+    ensure_editor(actor, course)
+    keep_audience = audience is not None and audience.id == course.audience_org_id
+    fields = _course_fields(actor, title=title, summary=summary, category=category,
+                            required=required, credit_hours=credit_hours,
+                            audience=None if keep_audience else audience)
+    if keep_audience:
+        fields["audience_org_id"] = audience.id
+    changed = {k: v for k, v in fields.items() if getattr(course, k) != v}
+    for name, value in changed.items():
+        setattr(course, name, value)
+    record("authoring.course.update", actor=actor, target=course.slug, ip=ip,
+           detail={"changed": sorted(changed)})
+    db.session.commit()
+
+
+def live_lessons(course: Course) -> list[Lesson]:
+    return list(db.session.scalars(select(Lesson).where(
+        Lesson.course_id == course.id, Lesson.archived.is_(False)).order_by(Lesson.position)))
+
+
+def publish_problems(course: Course) -> list[str]:
+    """What keeps ``course`` from being published (empty when it may be)."""
+    lessons = live_lessons(course)
+    problems = []
+    if not lessons:
+        problems.append("课程至少要有一课。")
+    for number, lesson in enumerate(lessons, start=1):
+        if not lesson.body.strip():
+            problems.append(f"第 {number} 课《{lesson.title}》还没有正文。")
+    counts = dict(db.session.execute(
+        select(Question.quiz_id, func.count(Question.id))
+        .where(Question.course_id == course.id, Question.archived.is_(False))
+        .group_by(Question.quiz_id)).all())
+    titles = {lesson.id: lesson.title for lesson in lessons}
+    for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id,
+                                                      Quiz.archived.is_(False))):
+        count = counts.get(quiz.id, 0)
+        if quiz.lesson_id is None:
+            if quiz.draw > count:
+                problems.append(f"期末测验每次抽 {quiz.draw} 题，但题库只有 {count} 题。")
+        elif quiz.lesson_id in titles and (quiz.mastery_required or 0) > count:
+            problems.append(f"《{titles[quiz.lesson_id]}》的随堂测验要求答对 "
+                            f"{quiz.mastery_required} 题，但只有 {count} 题。")
+    return problems
+
+
+def publish_course(actor, course: Course, ip: str = "") -> None:
+    """Open the course to its audience; every publish bumps the version."""
+    ensure_editor(actor, course)
+    begin_write()
+    problems = publish_problems(course)
+    if problems:
+        raise ValidationFailed("课程还不能发布：", problems)
+    course.status = "published"
+    course.version += 1
+    course.published_at = utcnow()
+    record("authoring.course.publish", actor=actor, target=course.slug, ip=ip,
+           detail={"version": course.version})
+    db.session.commit()
+
+
+def unpublish_course(actor, course: Course, ip: str = "") -> None:
+    """Back to draft: members no longer see it; their records stay."""
+    ensure_editor(actor, course)
+    if course.status != "published":
+        raise Conflict("这门课程没有发布。")
+    course.status = "draft"
+    record("authoring.course.unpublish", actor=actor, target=course.slug, ip=ip)
+    db.session.commit()
+
+
+# ---- lessons ---------------------------------------------------------------------------------
+
+def _lesson_key(course: Course, title: str) -> str:
+    keys = set(db.session.scalars(select(Lesson.key).where(Lesson.course_id == course.id)))
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:30] if title.isascii() else ""
+    candidates = [base] if base else []
+    candidates += [f"lesson-{n}" for n in range(len(keys) + 1, len(keys) + 200)]
+    return next(k for k in candidates if k and k not in keys)
+
+
+def _check_lesson(title: str, minutes: int) -> str:
+    title = (title or "").strip()
+    if not title or len(title) > MAX_TITLE:
+        raise ValidationFailed(f"课名不能为空，且不超过 {MAX_TITLE} 个字。")
+    if minutes is None or not 1 <= int(minutes) <= 60:
+        raise ValidationFailed("阅读时间是 1 到 60 分钟。")
+    return title
+
+
+def add_lesson(actor, course: Course, *, title: str, minutes: int = 5, key: str = "",
+               ip: str = "") -> Lesson:
+    """A new lesson at the end of the course (``key`` blank: one is made from the title)."""
+    ensure_editor(actor, course)
+    title = _check_lesson(title, minutes)
+    begin_write()
+    if len(live_lessons(course)) >= MAX_LESSONS:
+        raise ValidationFailed(f"一门课程最多 {MAX_LESSONS} 课。")
+    key = (key or "").strip().lower()
+    if key and not LESSON_ID.fullmatch(key):
+        raise ValidationFailed("课的代号只能用小写字母、数字和 -，不超过 40 位。")
+    if key and db.session.scalar(select(Lesson.id).where(
+            Lesson.course_id == course.id, Lesson.key == key)) is not None:
+        raise Conflict(f"本课程已有代号为 {key} 的课。")
+    position = db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0)).where(
+        Lesson.course_id == course.id)) + 1
+    lesson = Lesson(course_id=course.id, key=key or _lesson_key(course, title), position=position,
+                    title=title, minutes=int(minutes), body="", html="", version=1)
+    db.session.add(lesson)
+    db.session.flush()
+    record("authoring.lesson.add", actor=actor, target=f"{course.slug}/{lesson.key}", ip=ip)
+    db.session.commit()
+    return lesson
+
+
+def media_urls(course: Course) -> dict[str, str]:
+    """Pack path → served URL for every media file of the course."""
+    return {m.path: media.media_url(m.sha256, media.extension_for(m.content_type))
+            for m in db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id))}
+
+
+def preview_html(course: Course, body: str) -> str:
+    """The body as members would get it: the reader's renderer and sanitiser."""
+    return render_markdown(body or "", media_urls(course))
+
+
+def update_lesson(actor, lesson: Lesson, *, title: str, minutes: int, body: str,
+                  audio: str | None, ip: str = "") -> bool:
+    """Save the lesson; its HTML is rendered here, once. Returns whether anything changed
+    (then the lesson version went up)."""
+    course = db.session.get(Course, lesson.course_id)
+    ensure_editor(actor, course)
+    title = _check_lesson(title, minutes)
+    body = (body or "").replace("\r\n", "\n")
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        raise ValidationFailed(f"正文太长（上限约 {MAX_BODY_BYTES // 1024} KB），请拆成几课。")
+    audio = audio or None
+    if audio is not None and db.session.scalar(select(MediaFile.id).where(
+            MediaFile.course_id == course.id, MediaFile.path == audio,
+            MediaFile.content_type.startswith("audio/"))) is None:
+        raise ValidationFailed("所选的音频不是本课程的音频文件。")
+    html = preview_html(course, body)
+    new = dict(title=title, minutes=int(minutes), body=body, audio=audio, html=html)
+    changed = sorted(k for k, v in new.items() if getattr(lesson, k) != v)
+    if changed:
+        for name, value in new.items():
+            setattr(lesson, name, value)
+        lesson.version += 1
+        record("authoring.lesson.update", actor=actor, target=f"{course.slug}/{lesson.key}",
+               ip=ip, detail={"changed": changed, "version": lesson.version})
+        db.session.commit()
+    return bool(changed)
+
+
+def rerender_lessons(course: Course, path: str) -> None:
+    """After a media upload: lessons naming ``path`` get their HTML again (caller commits)."""
+    urls = media_urls(course)
+    for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)):
+        if path in lesson.body:
+            html = render_markdown(lesson.body, urls)
+            if html != lesson.html:
+                lesson.html = html
+                lesson.version += 1
+
+
+def move_lesson(actor, lesson: Lesson, direction: str, ip: str = "") -> None:
+    """Swap the lesson with its live neighbour ``up`` or ``down``."""
+    course = db.session.get(Course, lesson.course_id)
+    ensure_editor(actor, course)
+    begin_write()
+    lessons = live_lessons(course)
+    index = next((i for i, item in enumerate(lessons) if item.id == lesson.id), None)
+    if index is None:
+        raise NotFound("这一课已归档。")
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(lessons):
+        return
+    lessons[index], lessons[other] = lessons[other], lessons[index]
+    for position, item in enumerate(lessons, start=1):
+        item.position = position
+    record("authoring.lesson.move", actor=actor, target=f"{course.slug}/{lesson.key}", ip=ip,
+           detail={"direction": direction})
+    db.session.commit()
+
+
+def set_lesson_archived(actor, lesson: Lesson, archived: bool, ip: str = "") -> None:
+    """Archive (members no longer see it; records stay) or bring back a lesson."""
+    course = db.session.get(Course, lesson.course_id)
+    ensure_editor(actor, course)
+    begin_write()
+    if lesson.archived == archived:
+        return
+    if not archived and len(live_lessons(course)) >= MAX_LESSONS:
+        raise ValidationFailed(f"一门课程最多 {MAX_LESSONS} 课。")
+    lesson.archived = archived
+    if not archived:
+        lesson.position = db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0))
+                                            .where(Lesson.course_id == course.id)) + 1
+    lesson.version += 1
+    check = db.session.scalar(select(Quiz).where(Quiz.lesson_id == lesson.id))
+    if check is not None:
+        check.archived = archived
+    record("authoring.lesson.archive" if archived else "authoring.lesson.restore", actor=actor,
+           target=f"{course.slug}/{lesson.key}", ip=ip)
+    db.session.commit()
+
+
+# ---- co-authors ------------------------------------------------------------------------------
+
+def co_authors(course: Course) -> list[User]:
+    return list(db.session.scalars(select(User).join(
+        CourseAuthor, CourseAuthor.user_id == User.id).where(
+        CourseAuthor.course_id == course.id).order_by(User.name)))
+
+
+def add_co_author(actor, course: Course, phone: str, ip: str = "") -> User:
+    """Name the holder of ``phone`` co-author; they must hold "author" themselves."""
+    if not can_manage_authors(actor, course):
+        raise NotAllowed("只有课程的创建者和管理员可以设置合作编写人。")
+    user = db.session.scalar(select(User).where(User.phone == (phone or "").strip(),
+                                                User.active.is_(True)))
+    if user is None or not is_author(user):
+        raise ValidationFailed("没有这个手机号的讲师或宣传委员。")
+    if user.id == course.owner_id:
+        raise Conflict("课程创建者本来就能编辑。")
+    begin_write()
+    if db.session.scalar(select(CourseAuthor.id).where(
+            CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id)):
+        raise Conflict(f"{user.name} 已经是合作编写人。")
+    db.session.add(CourseAuthor(course_id=course.id, user_id=user.id))
+    record("authoring.author.add", actor=actor, target=course.slug, ip=ip,
+           detail={"user_id": user.id})
+    db.session.commit()
+    return user
+
+
+def remove_co_author(actor, course: Course, user_id: int, ip: str = "") -> None:
+    if not can_manage_authors(actor, course):
+        raise NotAllowed("只有课程的创建者和管理员可以设置合作编写人。")
+    row = db.session.scalar(select(CourseAuthor).where(
+        CourseAuthor.course_id == course.id, CourseAuthor.user_id == user_id))
+    if row is None:
+        raise NotFound("没有这位合作编写人。")
+    db.session.delete(row)
+    record("authoring.author.remove", actor=actor, target=course.slug, ip=ip,
+           detail={"user_id": user_id})
+    db.session.commit()

@@ -1,0 +1,77 @@
+"""Images and audio for lessons: the bytes decide the type, the content hash names the file.
+
+The uploaded name is only a label: its last path part is reduced to ``[a-z0-9_-]`` for the pack
+path (``media/boat.png``), and the extension is the one the bytes prove (PNG bytes named
+``x.mp3`` become ``media/x.png``). Anything :func:`lms.courses.media.sniff` does not recognise
+(HTML, SVG, scripts, documents) is refused, as are files over the size limits.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import select
+
+from lms.audit.services import record
+from lms.authoring.permissions import ensure_editor
+from lms.authoring.services import rerender_lessons
+from lms.core.errors import ValidationFailed
+from lms.courses import media
+from lms.courses.models import Course, MediaFile
+from lms.database import begin_write
+from lms.extensions import db
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_AUDIO_BYTES = 20 * 1024 * 1024
+ACCEPTED = "图片（PNG、JPEG、GIF、WebP）或音频（MP3、OGG、M4A）"
+
+
+def safe_stem(filename: str) -> str:
+    """The last part of an uploaded name, without extension, as ``[a-z0-9_-]{0,40}``."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")[:40].strip("-_")
+
+
+def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = "") -> MediaFile:
+    """Store an image or audio file for ``course``; returns its MediaFile (an identical file
+    already in the course is reused). Raises ValidationFailed with a message saying why not."""
+    ensure_editor(actor, course)
+    if not data:
+        raise ValidationFailed("文件是空的。")
+    kind = media.sniff(data[:64])
+    if kind is None:
+        raise ValidationFailed(f"“{filename}”的内容不是可用的{ACCEPTED}，没有上传。"
+                               "（类型按文件内容判断，不看文件名。）")
+    ext, content_type = kind
+    limit = MAX_AUDIO_BYTES if content_type.startswith("audio/") else MAX_IMAGE_BYTES
+    if len(data) > limit:
+        raise ValidationFailed(f"文件太大（{len(data) / 1024 / 1024:.1f} MB），"
+                               f"{'音频' if limit == MAX_AUDIO_BYTES else '图片'}"
+                               f"上限是 {limit // 1024 // 1024} MB。")
+    sha = hashlib.sha256(data).hexdigest()
+    begin_write()
+    rows = list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)))
+    same = next((m for m in rows if m.sha256 == sha), None)
+    if same is not None:
+        return same
+    stem = safe_stem(filename) or sha[:12]
+    taken = {m.path for m in rows}
+    path = f"media/{stem}{ext}"
+    if path in taken:
+        path = f"media/{stem}-{sha[:8]}{ext}"
+    media.store(data, sha, ext)
+    row = MediaFile(course_id=course.id, path=path, sha256=sha, size=len(data),
+                    content_type=content_type)
+    db.session.add(row)
+    db.session.flush()
+    rerender_lessons(course, path)
+    record("authoring.media.upload", actor=actor, target=f"{course.slug}/{path}", ip=ip,
+           detail={"sha256": sha, "size": len(data), "type": content_type})
+    db.session.commit()
+    return row
+
+
+def course_media(course: Course) -> list[MediaFile]:
+    return list(db.session.scalars(select(MediaFile).where(
+        MediaFile.course_id == course.id).order_by(MediaFile.path)))

@@ -1,0 +1,82 @@
+"""What every editor page shares: loading what the URL names (404 unless the user may edit it),
+and turning domain errors into flashes."""
+from __future__ import annotations
+
+from flask import abort, flash
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.authoring.permissions import can_edit
+from lms.core.errors import DomainError
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
+from lms.orgs.forms import options
+from lms.orgs.queries import visible_orgs
+from lms.quizzes.models import Question, Quiz
+
+
+def course_or_404(course_id: int) -> Course:
+    """A course the user may edit; any other looks missing (nobody learns what others write)."""
+    course = db.session.get(Course, course_id)
+    if course is None or not can_edit(current_user, course):
+        abort(404)
+    return course
+
+
+def lesson_or_404(course: Course, lesson_id: int) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course_id != course.id:
+        abort(404)
+    return lesson
+
+
+def quiz_or_404(course: Course, quiz_id: int) -> Quiz:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or quiz.course_id != course.id:
+        abort(404)
+    return quiz
+
+
+def question_or_404(quiz: Quiz, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.quiz_id != quiz.id:
+        abort(404)
+    return question
+
+
+def flash_error(error: DomainError) -> None:
+    flash(_(str(error)), "error")
+    for problem in getattr(error, "problems", []):
+        flash(problem, "error")
+
+
+def audience_choices(course: Course | None = None):
+    """"All" and every organisation where the user may author (plus the course's own)."""
+    orgs = visible_orgs(current_user, "author")
+    pairs = [(0, _("全部党组织"))] + [(o.id, f"{'　' * o.depth}{o.name}（{o.code}）")
+                                     for o in orgs]
+    if course is not None and course.audience_org_id and course.audience_org_id not in {
+            o.id for o in orgs}:
+        from lms.orgs.models import Organization
+
+        org = db.session.get(Organization, course.audience_org_id)
+        pairs.append((org.id, f"{org.name}（{org.code}）"))
+    return options(pairs)
+
+
+def audience_org(org_id: int):
+    """The organisation chosen in a form (0: everyone); an unknown id aborts with 400."""
+    if not org_id:
+        return None
+    from lms.orgs.models import Organization
+
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        abort(400)
+    return org
+
+
+def course_lessons_all(course: Course) -> list[Lesson]:
+    return list(db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)
+                                   .order_by(Lesson.archived, Lesson.position)))

@@ -1,0 +1,180 @@
+"""Adding, ordering, archiving and editing lessons; the Markdown preview; media uploads."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.authoring import bp, services
+from lms.authoring.bank import lesson_check
+from lms.authoring.forms import EmptyForm, LessonForm, MediaForm, NewLessonForm
+from lms.authoring.uploads import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, course_media, upload_media
+from lms.authoring.views.common import course_or_404, flash_error, lesson_or_404
+from lms.core.errors import DomainError
+from lms.core.web import client_ip
+from lms.courses import media
+from lms.courses.queries import lesson_audio
+from lms.orgs.access import requires
+from lms.orgs.forms import options
+
+
+@bp.post("/courses/<int:course_id>/lessons")
+@requires("author")
+def add_lesson(course_id: int):
+    course = course_or_404(course_id)
+    form = NewLessonForm()
+    if form.validate_on_submit():
+        try:
+            lesson = services.add_lesson(current_user, course, title=form.title.data,
+                                         minutes=form.minutes.data, key=form.key.data or "",
+                                         ip=client_ip())
+        except DomainError as error:
+            flash_error(error)
+        else:
+            flash(_("已添加。"), "success")
+            return redirect(url_for("authoring.lesson", course_id=course.id,
+                                    lesson_id=lesson.id))
+    else:
+        flash(_("请填写课名和 1 到 60 分钟的阅读时间。"), "error")
+    return redirect(url_for("authoring.course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/lessons/<int:lesson_id>/move")
+@requires("author")
+def move_lesson(course_id: int, lesson_id: int):
+    course = course_or_404(course_id)
+    lesson = lesson_or_404(course, lesson_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.move_lesson(current_user, lesson, request.form.get("direction", ""),
+                                 ip=client_ip())
+        except DomainError as error:
+            flash_error(error)
+    return redirect(url_for("authoring.course", course_id=course.id) + "#lessons")
+
+
+def _set_archived(course_id: int, lesson_id: int, archived: bool):
+    course = course_or_404(course_id)
+    lesson = lesson_or_404(course, lesson_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.set_lesson_archived(current_user, lesson, archived, ip=client_ip())
+            flash(_("已归档，学员不再看到这一课。") if archived else _("已恢复。"), "success")
+        except DomainError as error:
+            flash_error(error)
+    return redirect(url_for("authoring.course", course_id=course.id) + "#lessons")
+
+
+@bp.post("/courses/<int:course_id>/lessons/<int:lesson_id>/archive")
+@requires("author")
+def archive_lesson(course_id: int, lesson_id: int):
+    return _set_archived(course_id, lesson_id, True)
+
+
+@bp.post("/courses/<int:course_id>/lessons/<int:lesson_id>/restore")
+@requires("author")
+def restore_lesson(course_id: int, lesson_id: int):
+    return _set_archived(course_id, lesson_id, False)
+
+
+def _editor(course, lesson, form, preview=None, status=200):
+    files = course_media(course)
+    return render_template(
+        "authoring/lesson.html", course=course, lesson=lesson, form=form, preview=preview,
+        files=files, media_form=MediaForm(lesson_id=lesson.id), button=EmptyForm(),
+        check=lesson_check(lesson), urls={f.path: media.media_url(
+            f.sha256, media.extension_for(f.content_type)) for f in files},
+        image_limit=MAX_IMAGE_BYTES // 1024 // 1024,
+        audio_limit=MAX_AUDIO_BYTES // 1024 // 1024), status
+
+
+def _lesson_form(course, lesson, data=None) -> LessonForm:
+    form = LessonForm(obj=lesson if data is None else None)
+    form.audio.choices = options([("", _("（无）"))] + [
+        (f.path, f.path) for f in course_media(course) if f.content_type.startswith("audio/")])
+    if data is None:
+        form.audio.data = lesson.audio or ""
+    return form
+
+
+@bp.route("/courses/<int:course_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@requires("author")
+def lesson(course_id: int, lesson_id: int):
+    course = course_or_404(course_id)
+    lesson = lesson_or_404(course, lesson_id)
+    form = _lesson_form(course, lesson, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            return _editor(course, lesson, form, services.preview_html(course, form.body.data))
+        try:
+            changed = services.update_lesson(
+                current_user, lesson, title=form.title.data, minutes=form.minutes.data,
+                body=form.body.data or "", audio=form.audio.data or None, ip=client_ip())
+        except DomainError as error:
+            flash_error(error)
+        else:
+            flash(_("已保存（第 %(v)d 版）。", v=lesson.version) if changed else _("没有改动。"),
+                  "success")
+            return redirect(url_for("authoring.lesson", course_id=course.id,
+                                    lesson_id=lesson.id))
+    return _editor(course, lesson, form)
+
+
+@bp.post("/courses/<int:course_id>/lessons/<int:lesson_id>/preview")
+@requires("author")
+def preview(course_id: int, lesson_id: int):
+    """The body as members will see it. ``?fragment=1`` (the editor's script) answers only the
+    sanitised HTML; a plain form post gets the editor back with the preview, nothing saved."""
+    course = course_or_404(course_id)
+    lesson = lesson_or_404(course, lesson_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    body = request.form.get("body", "")
+    if len(body.encode("utf-8")) > services.MAX_BODY_BYTES:
+        abort(413)
+    html = services.preview_html(course, body)
+    if request.args.get("fragment"):
+        return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+    form = _lesson_form(course, lesson, request.form)
+    form.validate()
+    return _editor(course, lesson, form, html)
+
+
+@bp.get("/courses/<int:course_id>/lessons/<int:lesson_id>/as-member")
+@requires("author")
+def lesson_as_member(course_id: int, lesson_id: int):
+    """The lesson as a member's phone shows it, drafts included; nothing is recorded (the
+    reader's page extras, which record progress, are not called)."""
+    course = course_or_404(course_id)
+    lesson = lesson_or_404(course, lesson_id)
+    lessons = services.live_lessons(course)
+    number = next((i for i, item in enumerate(lessons, 1) if item.id == lesson.id), 0)
+    audio = lesson_audio(lesson)
+    return render_template(
+        "authoring/lesson_as_member.html", course=course, lesson=lesson, number=number,
+        total=len(lessons), check=lesson_check(lesson),
+        audio_url=media.media_url(audio.sha256, media.extension_for(audio.content_type))
+        if audio else None, audio_type=audio.content_type if audio else None)
+
+
+@bp.post("/courses/<int:course_id>/media")
+@requires("author")
+def upload(course_id: int):
+    course = course_or_404(course_id)
+    form = MediaForm()
+    lesson_id = request.form.get("lesson_id", type=int)
+    back = (url_for("authoring.lesson", course_id=course.id, lesson_id=lesson_id)
+            if lesson_id else url_for("authoring.course", course_id=course.id))
+    if not form.validate_on_submit():
+        flash(_("请选择要上传的文件。"), "error")
+        return redirect(back)
+    file = form.file.data
+    try:
+        row = upload_media(current_user, course, file.filename or "", file.read(),
+                           ip=client_ip())
+    except DomainError as error:
+        flash_error(error)
+    else:
+        kind = _("音频") if row.content_type.startswith("audio/") else _("图片")
+        flash(_("已上传%(kind)s %(path)s。", kind=kind, path=row.path), "success")
+    return redirect(back + "#media")

@@ -1,0 +1,91 @@
+"""A trainer builds a course in the browser; a member then finds it on a phone."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.quizzes.formats import write_xlsx
+from tests.authoring.conftest import sample_questions
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, base, user):
+    page.goto(base + "/login")
+    page.fill("input[name=phone]", user.phone)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_server, trainer,
+                                                            member, tmp_path, outside_hosts):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    _sign_in(page, live_server, trainer)
+    page.click("nav >> text=课程编写")
+    page.click("text=新建课程")
+    page.fill("input[name=title]", "渔船上的党课")
+    page.fill("textarea[name=summary]", "出海也能学习。")
+    page.select_option("select[name=category]", "实用技术")
+    page.check("input[name=required]")
+    page.fill("input[name=credit_hours]", "1")
+    page.fill("input[name=slug]", "boat-course")
+    page.click("main button[type=submit]")
+    assert "已创建草稿课程" in page.inner_text("main")
+
+    page.fill("details input[name=title]", "出海前的安全课")
+    page.fill("details input[name=minutes]", "4")
+    page.click("details button[type=submit]")
+    page.fill("textarea[name=body]", "# 安全第一\n\n出海前穿好**救生衣**。")
+    page.click("#preview-button")  # the script fetches the server's preview in place
+    page.wait_for_selector("#preview strong")
+    assert page.inner_text("#preview strong") == "救生衣"
+    page.click("button[value=save]")
+    assert "已保存" in page.inner_text("main")
+
+    page.click("text=添加随堂测验")
+    page.click("text=添加题目")
+    page.select_option("select[name=kind]", "single")
+    page.fill("textarea[name=stem]", "出海前要穿什么？")
+    page.fill("input[name=option_a]", "救生衣")
+    page.fill("input[name=option_b]", "拖鞋")
+    page.check("input[name=correct][value=A]")
+    page.fill("textarea[name=explanation]", "救生衣能保命。")
+    page.click("main button[type=submit]")
+    assert "题目已保存" in page.inner_text("main")
+
+    bank_file = tmp_path / "题库.xlsx"
+    bank_file.write_bytes(write_xlsx(sample_questions("boat")))
+    page.click("text=渔船上的党课")
+    page.click("text=导入题库")
+    page.set_input_files("input[name=file]", str(bank_file))
+    page.select_option("select[name=target]", "final")
+    page.click("text=上传并预览")
+    assert "可导入的题（4）" in page.inner_text("main")
+    page.click("text=确认导入 4 题")
+    assert "已导入 4 道新题" in page.inner_text("main")
+
+    page.click("text=渔船上的党课")
+    page.click("#publish button:has-text('发布')")
+    assert "已发布" in page.inner_text("main")
+    db.session.rollback()  # end the test's own read snapshot: the server wrote since
+    course = db.session.scalar(select(Course).where(Course.slug == "boat-course"))
+    assert (course.status, course.version) == ("published", 2)
+    assert outside_hosts(requested) == []
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                has_touch=True, locale="zh-CN")
+    reader = phone.new_page()
+    _sign_in(reader, live_server, member)
+    reader.goto(live_server + "/courses/")
+    reader.click("text=渔船上的党课")
+    reader.click("text=出海前的安全课")
+    assert "救生衣" in reader.inner_text("#lesson-body")
+    phone.close()

@@ -1,0 +1,172 @@
+"""Upload abuse: the bytes decide the type, names cannot steer paths, sizes are capped."""
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.authoring import services, uploads
+from lms.courses import media
+from lms.courses.models import MediaFile
+from lms.extensions import db
+
+
+def png(width: int = 1, height: int = 1, pad: int = 0) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    raw = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
+                                                             0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"tEXt", b"c\x00" + b"x" * pad)
+            + chunk(b"IEND", b""))
+
+
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+
+
+def _post(client, course, name: str, data: bytes, lesson=None):
+    form = {"file": (io.BytesIO(data), name)}
+    if lesson is not None:
+        form["lesson_id"] = str(lesson.id)
+    return client.post(f"/authoring/courses/{course.id}/media", data=form,
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(MediaFile.id)))
+
+
+def test_an_image_is_stored_under_its_hash_and_served_with_nosniff(client_for, trainer,
+                                                                    build_course):
+    course = build_course(trainer)
+    web = client_for(trainer)
+    page = _post(web, course, "Boat Photo.PNG", png())
+    assert "media/boat-photo.png" in page.get_data(as_text=True)
+    row = db.session.scalar(select(MediaFile))
+    assert (row.path, row.content_type, row.size) == ("media/boat-photo.png", "image/png",
+                                                      len(png()))
+    assert media.stored_path(row.sha256, ".png").read_bytes() == png()
+    served = web.get(media.media_url(row.sha256, ".png"))
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    served.close()
+
+
+def test_png_bytes_named_mp3_are_stored_as_png(client_for, trainer, build_course):
+    """Our rule: the bytes decide; the name's extension is replaced by the proven one."""
+    course = build_course(trainer)
+    page = _post(client_for(trainer), course, "song.mp3", png()).get_data(as_text=True)
+    row = db.session.scalar(select(MediaFile))
+    assert (row.path, row.content_type) == ("media/song.png", "image/png")
+    assert "已上传图片" in page
+
+
+@pytest.mark.parametrize("name, data", [
+    ("photo.png", b"<html><script>alert(1)</script></html>"),
+    ("photo.png", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+    ("photo.png", b"<?xml version='1.0'?><svg/>"),
+    ("photo.png", b"alert(document.cookie)"),
+    ("lesson.mp3", b"%PDF-1.4 fake"),
+    ("photo.jpg", b"PK\x03\x04zipped"),
+    ("empty.png", b""),
+])
+def test_anything_but_images_and_audio_is_refused(client_for, trainer, build_course, name,
+                                                   data):
+    course = build_course(trainer)
+    page = _post(client_for(trainer), course, name, data).get_data(as_text=True)
+    assert "没有上传" in page or "文件是空的" in page or "请选择" in page
+    assert _count() == 0
+
+
+def test_oversize_is_refused_with_a_message(client_for, trainer, build_course):
+    course = build_course(trainer)
+    big = png(pad=uploads.MAX_IMAGE_BYTES)
+    page = _post(client_for(trainer), course, "big.png", big).get_data(as_text=True)
+    assert "文件太大" in page and "上限是 5 MB" in page
+    assert _count() == 0
+
+
+def test_beyond_the_request_limit_is_413(app, client_for, trainer, build_course):
+    course = build_course(trainer)
+    from flask.testing import EnvironBuilder
+
+    huge = b"\x89PNG\r\n\x1a\n" + b"\x00" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    builder = EnvironBuilder(app, path=f"/authoring/courses/{course.id}/media", method="POST",
+                             data={"file": (io.BytesIO(huge), "x.png")})
+    environ = builder.get_environ()
+    try:
+        response = client_for(trainer).open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+@pytest.mark.parametrize("name, path", [
+    ("../../x.png", "media/x.png"),
+    # the multipart encoding drops the backslashes: what arrives is "....windowsx.png"
+    ("..\\..\\windows\\x.png", "media/windowsx.png"),
+    ("/etc/passwd.png", "media/passwd.png"),
+    ("....png", None),
+    (".hidden.png", "media/hidden.png"),
+    ("照片.png", None),
+    ("a/../../../media/../x y.png", "media/x-y.png"),
+])
+def test_path_tricks_in_the_name_are_harmless(client_for, trainer, build_course, name, path):
+    course = build_course(trainer)
+    _post(client_for(trainer), course, name, png())
+    row = db.session.scalar(select(MediaFile))
+    assert row.path == (path or f"media/{row.sha256[:12]}.png")
+    assert row.path.count("/") == 1 and ".." not in row.path
+
+
+def test_audio_can_be_chosen_for_a_lesson(client_for, trainer, member, build_course):
+    course = build_course(trainer, publish=True)
+    lesson = services.live_lessons(course)[0]
+    web = client_for(trainer)
+    _post(web, course, "talk.mp3", MP3, lesson=lesson)
+    row = db.session.scalar(select(MediaFile))
+    assert (row.path, row.content_type) == ("media/talk.mp3", "audio/mpeg")
+    web.post(f"/authoring/courses/{course.id}/lessons/{lesson.id}", data={
+        "title": lesson.title, "minutes": "5", "body": lesson.body, "audio": row.path,
+        "action": "save"})
+    assert lesson.audio == "media/talk.mp3"
+    page = client_for(member).get(f"/courses/{course.slug}/lessons/{lesson.key}")
+    assert media.media_url(row.sha256, ".mp3") in page.get_data(as_text=True)
+
+
+def test_an_image_named_in_the_body_appears_once_uploaded(client_for, trainer, build_course):
+    course = build_course(trainer)
+    lesson = services.live_lessons(course)[0]
+    services.update_lesson(trainer, lesson, title=lesson.title, minutes=5,
+                           body="![渔船](media/boat.png)", audio=None)
+    assert "<img" not in lesson.html
+    _post(client_for(trainer), course, "boat.png", png())
+    db.session.refresh(lesson)
+    row = db.session.scalar(select(MediaFile))
+    assert f'src="{media.media_url(row.sha256, ".png")}"' in lesson.html
+
+
+def test_the_same_file_twice_is_one_row_and_a_clash_gets_a_new_name(client_for, trainer,
+                                                                     build_course):
+    course = build_course(trainer)
+    web = client_for(trainer)
+    _post(web, course, "a.png", png())
+    _post(web, course, "b.png", png())
+    _post(web, course, "a.png", png(width=2))
+    paths = list(db.session.scalars(select(MediaFile.path).order_by(MediaFile.id)))
+    assert len(paths) == 2 and paths[0] == "media/a.png"
+    assert paths[1].startswith("media/a-") and paths[1].endswith(".png")
+
+
+@pytest.mark.parametrize("name, stem", [
+    ("..\\..\\windows\\x.png", "x"), ("C:\\photos\\Boat.JPG", "boat"),
+    ("../../etc/passwd", "passwd"), ("", ""), ("...", ""), ("<script>.png", "script"),
+])
+def test_safe_stem(name, stem):
+    assert uploads.safe_stem(name) == stem
