@@ -8,7 +8,6 @@ messages instead of producing a pack that will not import.
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import tempfile
@@ -21,7 +20,7 @@ from lms.authoring.pack_sync import course_to_pack
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import ValidationFailed
 from lms.courses.models import Course
-from lms.courses.packs import Pack, read_pack, write_pack
+from lms.courses.packs import read_pack, write_pack
 from lms.extensions import db
 from lms.quizzes.formats import WRITERS
 from lms.quizzes.models import Quiz
@@ -53,17 +52,6 @@ def export_bank(actor, quiz: Quiz, fmt: str, ip: str = "") -> tuple[bytes, str, 
     return data, f"{course.slug}-{quiz_prefix(quiz)}.{suffix}", mimetype
 
 
-def exportable_pack(course: Course) -> tuple[Pack, dict[str, bytes]]:
-    """``course_to_pack``, with a final quiz's draw 0 ("every question") written as the bank
-    size, which is what the pack format says for the same rule."""
-    pack, media = course_to_pack(course)
-    final = pack.final_quiz
-    if final is not None and final.draw == 0:
-        pack = dataclasses.replace(pack, final_quiz=dataclasses.replace(
-            final, draw=len(final.questions)))
-    return pack, media
-
-
 def zip_folder(folder: Path) -> bytes:
     """The folder as a zip whose one top entry is the folder's name."""
     out = io.BytesIO()
@@ -79,7 +67,7 @@ def zip_folder(folder: Path) -> bytes:
 def export_course_zip(actor, course: Course, ip: str = "") -> tuple[bytes, str]:
     """``(zip bytes, file name)``; raises ValidationFailed with the pack reader's problems."""
     ensure_editor(actor, course)
-    pack, media = exportable_pack(course)
+    pack, media = course_to_pack(course)
     with tempfile.TemporaryDirectory(prefix="fieldside-export-") as tmp:
         try:
             folder = write_pack(pack, tmp, media)

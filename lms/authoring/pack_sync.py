@@ -7,6 +7,7 @@ course back into a :class:`Pack`, so export → import is a fixed point.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +38,15 @@ class ImportOutcome:
 
 
 def pack_digest(pack: Pack) -> str:
-    """A fingerprint of everything a pack says (text and media hashes)."""
-    return hashlib.sha256(repr(pack).encode("utf-8")).hexdigest()
+    """A fingerprint of everything a pack says (text and media hashes).
+
+    Lesson file names are left out: they are layout, not content (the database keeps none, and
+    an export names lessons ``lessons/NN-<id>.md``), so renaming a file or importing an export
+    of a pack whose files had other names changes nothing.
+    """
+    content = dataclasses.replace(pack, lessons=tuple(
+        dataclasses.replace(lesson, file="") for lesson in pack.lessons))
+    return hashlib.sha256(repr(content).encode("utf-8")).hexdigest()
 
 
 def pack_folders(paths) -> list[Path]:
@@ -243,7 +251,9 @@ def course_to_pack(course: Course) -> tuple[Pack, dict[str, bytes]]:
                                       audio=lesson.audio, body=lesson.body, check=check))
     final_data = None
     if final is not None and by_quiz.get(final.id):
-        final_data = QuizData(pass_percent=final.pass_percent, draw=final.draw,
+        # 0 means "every question" here; the pack format says it with the bank's size
+        final_data = QuizData(pass_percent=final.pass_percent,
+                              draw=final.draw or len(by_quiz[final.id]),
                               max_attempts=final.max_attempts,
                               time_limit_minutes=final.time_limit_minutes,
                               grading=final.grading, multiple_scoring=final.multiple_scoring,

@@ -18,11 +18,18 @@ def to_base36(number: int) -> str:
             return text
 
 
+#: ids are 32-bit integers on PostgreSQL: a larger number must be "not found", not a DataError
+MAX_ID = 2**31 - 1
+
+
 def from_base36(text: str) -> int | None:
-    try:
-        return int(text, 36) if text and len(text) <= 10 else None
-    except ValueError:
+    """The id a short code names, or None for anything ``to_base36`` would not have written
+    (signs, dots, spaces, zero, numbers beyond a database id)."""
+    text = (text or "").lower()
+    if not text or len(text) > 7 or any(c not in DIGITS for c in text):
         return None
+    number = int(text, 36)
+    return number if 0 < number <= MAX_ID else None
 
 
 def short_code(kind: str, ident: int) -> str:

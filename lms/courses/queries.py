@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.orm import defer
 
 from lms.courses.models import Course, Lesson, MediaFile
 from lms.extensions import db
@@ -51,8 +52,13 @@ def visible_course(user, slug: str) -> Course | None:
 
 
 def course_lessons(course: Course) -> list[Lesson]:
-    return list(db.session.scalars(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.archived.is_(False)).order_by(Lesson.position)))
+    """The live lessons in reading order, without their text: the outline and previous/next
+    need titles only (30 lessons' Markdown and HTML would be read for nothing); the lesson page
+    loads the one lesson's ``html`` when it shows it (one more query, whatever the course)."""
+    return list(db.session.scalars(select(Lesson).options(defer(Lesson.body), defer(Lesson.html))
+                                   .where(Lesson.course_id == course.id,
+                                          Lesson.archived.is_(False))
+                                   .order_by(Lesson.position)))
 
 
 def lesson_audio(lesson: Lesson) -> MediaFile | None:

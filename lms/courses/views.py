@@ -10,8 +10,8 @@ from sqlalchemy import select
 from lms.core.hooks import page_extras
 from lms.courses import bp, links, media
 from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
-from lms.courses.queries import (catalogue as catalogue_rows, course_lessons, lesson_audio,
-                                 visible_course)
+from lms.courses.queries import catalogue as catalogue_rows
+from lms.courses.queries import course_lessons, lesson_audio, visible_course
 from lms.extensions import db
 
 YEAR = 365 * 24 * 3600
@@ -73,17 +73,21 @@ def lesson(slug: str, key: str):
 
 @bp.get("/s/<code>")
 def short_link(code: str):
-    """Short links resolve without a database query of their own beyond the one lookup."""
+    """Short links resolve with one lookup. They open without a sign-in (they are shared in chat
+    groups), so only published courses and live lessons resolve: a draft's slug stays unknown.
+    Who may read the course is decided by the page the link leads to."""
     ident = links.from_base36(code[1:]) if code else None
     if ident is None or code[0] not in "cl":
         abort(404)
     if code[0] == "c":
-        slug = db.session.scalar(select(Course.slug).where(Course.id == ident))
+        slug = db.session.scalar(select(Course.slug).where(
+            Course.id == ident, Course.status == "published"))
         if slug is None:
             abort(404)
         return redirect(url_for("courses.course", slug=slug))
     row = db.session.execute(select(Course.slug, Lesson.key).join(
-        Lesson, Lesson.course_id == Course.id).where(Lesson.id == ident)).first()
+        Lesson, Lesson.course_id == Course.id).where(
+        Lesson.id == ident, Lesson.archived.is_(False), Course.status == "published")).first()
     if row is None:
         abort(404)
     return redirect(url_for("courses.lesson", slug=row[0], key=row[1]))

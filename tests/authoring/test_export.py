@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from lms.authoring import bank, services
-from lms.authoring.export import exportable_pack
 from lms.authoring.pack_sync import course_to_pack, import_folders
 from lms.courses.models import Course
 from lms.extensions import db
@@ -118,7 +117,7 @@ def test_draw_zero_is_written_as_the_bank_size(trainer, build_course):
     quiz = bank.final_quiz(course)
     quiz.draw = 0
     db.session.commit()
-    pack, _media = exportable_pack(course)
+    pack, _media = course_to_pack(course)
     assert pack.final_quiz.draw == 4
 
 

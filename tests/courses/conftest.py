@@ -1,0 +1,250 @@
+"""Fixtures for the course import, reader and rendering tests.
+
+- ``SHIPPED``: the three report modules in ``courses/``; ``imported`` loads them.
+- ``media_pack(tmp_path)``: a small pack with an image, an audio lesson and a final quiz, written
+  from ``media_pack_files()`` (a dict a test may change first); its lesson files are not named
+  ``NN-<id>.md`` on purpose, so export has to rename them.
+- ``make_courses``: Course and Lesson rows made directly, for query counts.
+- ``table_counts()``: rows in every table, to prove an import wrote nothing.
+- ``unsafe_markup(html)``: what in a page could run script or load from another host.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from lms.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSES = ROOT / "courses"
+SHIPPED = sorted(p.name for p in COURSES.iterdir() if (p / "course.yaml").exists())
+
+
+def tiny_png(width: int = 2, height: int = 2) -> bytes:
+    """A valid RGB PNG, built by hand."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"\xb3\x26\x1e" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+#: an ID3v2 tag header and one silent MPEG-1 layer III frame header (the bytes a player sniffs)
+TINY_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + bytes(413)
+#: the first page header of an Ogg stream
+TINY_OGG = b"OggS\x00\x02" + bytes(58)
+
+
+def dump(data) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=4096)
+
+
+def question(key: str, stem: str = "哪一项对？", options=("甲", "乙", "丙"), answer="B",
+             kind: str = "single", explanation: str = "因为乙对。") -> dict:
+    data = {"id": key, "kind": kind, "stem": stem}
+    if kind in ("single", "multiple"):
+        data["options"] = list(options)
+    data["answer"] = answer
+    data["explanation"] = explanation
+    return data
+
+
+def lesson_text(front: dict, body: str) -> str:
+    return f"---\n{dump(front)}---\n{body}"
+
+
+def media_pack_files() -> dict[str, str | bytes]:
+    """The files of the small media pack, by pack path."""
+    course = {"title": "渔船上的党课", "summary": "一门带图片和音频的小课，用来测试导入与阅读。",
+              "category": "实用技术", "required": False, "credit_hours": 1,
+              "audience": "all",
+              "lessons": ["lessons/intro.md", "lessons/second.md", "lessons/third.md"],
+              "final_quiz": "quizzes/final.yaml"}
+    intro = lesson_text(
+        {"id": "intro", "title": "上船第一课", "minutes": 3, "audio": "media/read.mp3",
+         "check": {"mastery": "1 of 2", "questions": [
+             question("intro-q1"),
+             question("intro-q2", stem="渔船上也能学党课。", kind="truefalse", answer=True)]}},
+        "## 看图\n\n![渔船](media/boat.png)\n\n同一张图换个写法：![渔船](../media/boat.png)\n\n"
+        "出海前先学一课。\n")
+    second = lesson_text(
+        {"id": "second", "title": "第二课", "minutes": 4,
+         "check": {"mastery": "all", "questions": [question("second-q1")]}},
+        "第二课的正文。\n")
+    third = lesson_text({"id": "third", "title": "第三课", "minutes": 5, "audio": "media/wave.ogg"},
+                        "第三课的正文。\n")
+    final = {"pass_percent": 60, "draw": 2, "max_attempts": 3, "time_limit_minutes": 0,
+             "grading": "highest", "multiple_scoring": "all_or_nothing", "review": True,
+             "questions": [question("final-q1"), question("final-q2", answer="AC",
+                                                          kind="multiple"),
+                           question("final-q3", kind="fill", stem="党员要带头____。",
+                                    answer=["学习"])]}
+    return {"course.yaml": dump(course), "lessons/intro.md": intro, "lessons/second.md": second,
+            "lessons/third.md": third, "quizzes/final.yaml": dump(final),
+            "media/boat.png": tiny_png(), "media/read.mp3": TINY_MP3, "media/wave.ogg": TINY_OGG}
+
+
+def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)
+    for rel, content in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def media_pack(tmp_path) -> Path:
+    """``tmp_path/packs/media-demo``: the small pack with media."""
+    return write_files(tmp_path / "packs" / "media-demo", media_pack_files())
+
+
+@pytest.fixture
+def client_for(app):
+    """``client_for(user)``: a test client signed in as ``user`` (None: anonymous).
+
+    Requests share the test's app context, where Flask-Login keeps the loaded user on ``g``;
+    these clients forget it before each request, so their own cookie decides who is signed in
+    and several of them can take turns in one test.
+    """
+    from flask import g
+    from flask.testing import FlaskClient
+
+    from tests.conftest import PASSWORD
+
+    class FreshClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            g.pop("_login_user", None)
+            return super().open(*args, **kwargs)
+
+    def make(user):
+        client = FreshClient(app, app.response_class, use_cookies=True)
+        if user is not None:
+            response = client.post("/login", data={"phone": user.phone, "password": PASSWORD})
+            assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return client
+
+    return make
+
+
+@pytest.fixture
+def imported(app):
+    """The three shipped modules imported; ``{slug: Course}``."""
+    from lms.authoring.pack_sync import import_folders
+
+    return {outcome.course.slug: outcome.course for outcome in import_folders([COURSES])}
+
+
+def table_counts() -> dict[str, int]:
+    db.session.expire_all()
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+@pytest.fixture
+def make_courses(app):
+    """``make_courses(n, lessons=k, **course fields)``: n published courses of k lessons each,
+    written directly (no pack); returns the Course rows."""
+    from lms.courses.models import Course, Lesson
+
+    made = [0]
+
+    def make(n: int, lessons: int = 3, **fields) -> list:
+        courses = []
+        for _ in range(n):
+            made[0] += 1
+            number = made[0]
+            values = {"slug": f"course-{number}", "title": f"第{number}门课",
+                      "summary": "直接写进数据库的课程。", "category": "政策",
+                      "required": number % 2 == 0, "credit_hours": 1, "status": "published"}
+            values.update(fields)
+            course = Course(**values)
+            db.session.add(course)
+            db.session.flush()
+            for position in range(1, lessons + 1):
+                db.session.add(Lesson(course_id=course.id, key=f"l{position}",
+                                      position=position, title=f"第{position}课", minutes=5,
+                                      body="正文。", html="<p>正文。</p>"))
+            courses.append(course)
+        db.session.commit()
+        return courses
+
+    return make
+
+
+# ---- what "inert" means for a page --------------------------------------------------------------
+
+#: elements a page may never carry from content (the page's own <script src=/static/…> aside)
+FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "svg", "math", "style", "frame",
+                  "frameset", "applet", "template", "noscript"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "srcset", "xlink:href",
+                  "background", "cite"}
+#: attributes whose URL the browser loads by itself (a link only goes somewhere when clicked)
+LOADING_ATTRIBUTES = {"src", "poster", "data", "srcset", "background"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+_CONTROL = re.compile(r"[\x00-\x20]")
+
+
+class _Inspector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_comment(self, data):
+        self.found.append(f"comment <!--{data}-->")
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        values = dict(attrs)
+        if tag == "script" and not (values.get("src") or "").startswith("/static/"):
+            self.found.append(f"script {attrs}")
+        if tag in FORBIDDEN_TAGS:
+            self.found.append(f"<{tag}>")
+        if tag == "meta" and "http-equiv" in values:
+            self.found.append(f"meta {attrs}")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+            if name == "style" and not re.fullmatch(r"text-align:\s*\w+;?", value):
+                self.found.append(f"<{tag} style={value!r}>")
+            if name in URL_ATTRIBUTES:
+                flat = _CONTROL.sub("", value).lower()
+                if flat.startswith(("javascript:", "vbscript:", "data:")):
+                    self.found.append(f"<{tag} {name}={value!r}>")
+                loads = name in LOADING_ATTRIBUTES or (tag == "link" and name == "href")
+                if loads and (urlsplit(flat).scheme or flat.startswith("//")) \
+                        and urlsplit(flat).hostname not in LOCAL_HOSTS:
+                    self.found.append(f"<{tag} {name}={value!r}> loads from another host")
+
+
+def unsafe_markup(html: str) -> list[str]:
+    """Everything in ``html`` that could run script or make the browser load from another host."""
+    inspector = _Inspector()
+    inspector.feed(html)
+    inspector.close()
+    return inspector.found
+
+
+def tag_names(html: str) -> set[str]:
+    inspector = _Inspector()
+    inspector.feed(html)
+    inspector.close()
+    return set(inspector.tags)
