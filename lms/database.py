@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 
 def configure_engine_options(app: Flask) -> None:
@@ -55,9 +56,33 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def begin_write() -> None:
-    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite; nothing else
-    changes on PostgreSQL). Call it first in a service whose reads decide its writes."""
+    """Make the session's transaction a writer's from here on. Call it first in a service whose
+    reads decide its writes.
+
+    On SQLite that is BEGIN IMMEDIATE: the write lock is taken up front, so a concurrent writer
+    waits (busy_timeout) instead of failing. In a request the session has usually read already
+    (the signed-in user), leaving a deferred read transaction open whose later upgrade to a
+    writer fails at once when another request wrote in between; such a read-only transaction is
+    ended first. One that already holds changes is left as it is. PostgreSQL needs none of this.
+    """
     from lms.extensions import db
 
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.info.get("wrote") or session.new or session.dirty or session.deleted:
+            return
+        session.commit()  # nothing to write: this only ends the read snapshot
+    session.connection(execution_options={"sqlite_immediate": True})
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, _context):
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction):
+    if transaction.parent is None:
+        session.info.pop("wrote", None)

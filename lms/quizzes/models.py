@@ -16,7 +16,13 @@ class Quiz(IdMixin, TimestampMixin, db.Model):
     """A lesson check (``lesson_id`` set) or a course's final quiz (``lesson_id`` None)."""
 
     __tablename__ = "quizzes"
-    __table_args__ = (UniqueConstraint("course_id", "lesson_id"),)
+    __table_args__ = (
+        UniqueConstraint("course_id", "lesson_id"),
+        # NULLs are distinct in a unique constraint: this is what keeps one final quiz a course
+        db.Index("uq_quizzes_one_final", "course_id", unique=True,
+                 sqlite_where=db.text("lesson_id IS NULL"),
+                 postgresql_where=db.text("lesson_id IS NULL")),
+    )
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"))
@@ -103,6 +109,9 @@ class Attempt(IdMixin, db.Model):
     max_score: Mapped[float] = mapped_column(Numeric(8, 2, asdecimal=False), default=0)
     passed: Mapped[bool] = mapped_column(default=False)
     snapshot: Mapped[list] = mapped_column(JSON, default=list)
+    #: the quiz's grading rules when the attempt started ({mastery_required, pass_percent,
+    #: multiple_scoring}), so a re-import during the attempt cannot change how it is graded
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class Response(IdMixin, db.Model):
@@ -118,3 +127,33 @@ class Response(IdMixin, db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     correct: Mapped[bool | None]
     points: Mapped[float | None] = mapped_column(Numeric(6, 2, asdecimal=False))
+    #: set at grading: the answer in words (chosen option texts, 对/错, the folded fill-in text;
+    #: "" when unanswered), so trainer statistics group answers across shuffled option orders
+    answer_text: Mapped[str] = mapped_column(String(200), default="")
+
+
+class WrongAnswer(IdMixin, db.Model):
+    """A question in a member's 错题本 (wrong-answer book), one row per (member, course, key).
+
+    Grading adds the questions a member got wrong (``streak`` back to 0, ``resolved_at`` cleared);
+    a right answer, in practice or in a later attempt, adds one to ``streak``; at
+    :data:`lms.quizzes.wrong_answers.STREAK_TO_LEAVE` the question leaves the book (``resolved_at``).
+    ``question`` is the latest presented snapshot entry, so practice never reads the live bank.
+    """
+
+    __tablename__ = "wrong_answers"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "question_key"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    #: the quiz the question was last presented in (its review setting applies to practice)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
+    question_key: Mapped[str] = mapped_column(String(64))
+    question: Mapped[dict] = mapped_column(JSON)
+    #: right answers in a row since the last wrong one
+    streak: Mapped[int] = mapped_column(default=0)
+    wrong_count: Mapped[int] = mapped_column(default=1)
+    last_wrong_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when the question left the book; None while it is in it
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,230 @@
+"""The branch view (members of a node with this year's hours, target, required courses and
+last study date) and the roll-up for a township or county (one row per child organisation).
+
+Aggregation happens in SQL over the viewer's node only, in a fixed number of queries: the
+ledger is summed per member with the (user_id, year) index, assignments are expanded to the
+nodes they reach before members join them on org_id, and the roll-up groups by organisation.
+Callers check the viewer's scope first (views answer 404 outside it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from lms.auth.models import User
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.orgs.models import CADRE_ROLES, Membership, Organization
+from lms.progress import years
+from lms.progress.models import CourseAssignment, CourseCompletion, LessonProgress, StudyHours
+
+SORTS = ("name", "hours", "last")
+ORDERS = ("asc", "desc")
+FILTERS = ("behind", "overdue")
+#: node kinds shown as one row per child organisation; the others list their members
+ROLLUP_KINDS = ("county", "township")
+
+
+def _in_subtree(node: Organization):
+    return Organization.path.startswith(node.path)
+
+
+def _members(node: Organization):
+    """Members (a status, an active account) placed anywhere under ``node``, as a CTE that
+    every other part joins. Used several times, it is computed once (materialised) on both
+    databases, and the subtree's users are found through ix_users_org_id."""
+    return (select(User.id.label("user_id"), User.name.label("name"),
+                   User.status.label("status"), User.is_exempt.label("exempt"),
+                   User.org_id.label("org_id"), Organization.name.label("org_name"))
+            .join(Organization, Organization.id == User.org_id)
+            .where(_in_subtree(node), User.status.isnot(None), User.active.is_(True))
+            .cte("members"))
+
+
+def _yearly_parts(node: Organization, members, year: int, today: date):
+    """Per-member subqueries: hours of ``year``, required courses, 支委 roles."""
+    member_ids = select(members.c.user_id)
+    hours = (select(StudyHours.user_id, func.sum(StudyHours.hours).label("hours"))
+             .where(StudyHours.year == year, StudyHours.user_id.in_(member_ids))
+             .group_by(StudyHours.user_id).subquery("hours"))
+    # each assignment reaches every node below its own; expand to nodes first (few rows), so
+    # members join on org_id equality instead of a LIKE per member
+    assigned_at, reached = aliased(Organization), aliased(Organization)
+    by_org = (select(CourseAssignment.course_id, reached.id.label("org_id"),
+                     func.min(CourseAssignment.due_on).label("due_on"))
+              .join(assigned_at, assigned_at.id == CourseAssignment.org_id)
+              .join(reached, reached.path.startswith(assigned_at.path))
+              .join(Course, and_(Course.id == CourseAssignment.course_id,
+                                 Course.status == "published"))
+              .where(reached.path.startswith(node.path))
+              .group_by(CourseAssignment.course_id, reached.id).subquery("by_org"))
+    required = (select(members.c.user_id,
+                       func.count().label("assigned"),
+                       func.count(CourseCompletion.id).label("done"),
+                       func.sum(case((and_(CourseCompletion.id.is_(None),
+                                           by_org.c.due_on < today), 1), else_=0))
+                       .label("overdue"))
+                .select_from(members)
+                .join(by_org, by_org.c.org_id == members.c.org_id)
+                .outerjoin(CourseCompletion,
+                           and_(CourseCompletion.user_id == members.c.user_id,
+                                CourseCompletion.course_id == by_org.c.course_id))
+                .group_by(members.c.user_id).subquery("required"))
+    # holders of a 支委 role, joined (a correlated EXISTS per member misleads the PostgreSQL
+    # planner on a county-sized tree into a costly, JIT-compiled plan)
+    cadres = (select(Membership.user_id)
+              .where(Membership.role.in_(sorted(CADRE_ROLES)), Membership.user_id.in_(member_ids))
+              .group_by(Membership.user_id).subquery("cadres"))
+    return hours, required, cadres
+
+
+@dataclass
+class MemberRow:
+    user_id: int
+    name: str
+    status: str
+    org_name: str
+    exempt: bool
+    cadre: bool
+    hours: float
+    target: float
+    assigned: int
+    done: int
+    overdue: int
+    last_study: datetime | None
+
+    @property
+    def behind(self) -> bool:
+        return not self.exempt and self.hours < self.target
+
+
+def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name",
+                order: str = "asc", q: str = "") -> list[MemberRow]:
+    """Each member under ``node`` with the year's hours, target, required courses and last
+    study date (one query). ``sort``, ``order`` and ``filters`` outside the allowlists are
+    ignored; ``q`` is a name fragment (LIKE-escaped)."""
+    today = years.today()
+    member_target, cadre_target = years.target_hours(False), years.target_hours(True)
+    members = _members(node)
+    hours, required, cadres = _yearly_parts(node, members, year, today)
+    last = (select(LessonProgress.user_id, func.max(LessonProgress.last_seen_at).label("last"))
+            .where(LessonProgress.user_id.in_(select(members.c.user_id)))
+            .group_by(LessonProgress.user_id).subquery("last"))
+    m = members.c
+    cadre = cadres.c.user_id.isnot(None)
+    hours_col = func.coalesce(hours.c.hours, 0)
+    target_col = case((cadre, cadre_target), else_=member_target)
+    overdue_col = func.coalesce(required.c.overdue, 0)
+    stmt = (select(m.user_id, m.name, m.status, m.org_name, m.exempt, cadre.label("cadre"),
+                   hours_col, func.coalesce(required.c.assigned, 0),
+                   func.coalesce(required.c.done, 0), overdue_col, last.c.last)
+            .select_from(members)
+            .outerjoin(hours, hours.c.user_id == m.user_id)
+            .outerjoin(required, required.c.user_id == m.user_id)
+            .outerjoin(last, last.c.user_id == m.user_id)
+            .outerjoin(cadres, cadres.c.user_id == m.user_id))
+    if "behind" in filters:
+        stmt = stmt.where(m.exempt.is_(False), hours_col < target_col)
+    if "overdue" in filters:
+        stmt = stmt.where(overdue_col > 0)
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(m.name.contains(q, autoescape=True))
+    columns = {"name": m.name, "hours": hours_col,
+               "last": func.coalesce(last.c.last, datetime(1970, 1, 1))}
+    column = columns.get(sort, m.name)
+    column = column.desc() if order == "desc" else column.asc()
+    stmt = stmt.order_by(column, m.name, m.user_id)
+    return [MemberRow(user_id=r[0], name=r[1], status=r[2], org_name=r[3], exempt=bool(r[4]),
+                      cadre=bool(r[5]), hours=round(float(r[6]), 2),
+                      target=cadre_target if r[5] else member_target, assigned=int(r[7]),
+                      done=int(r[8]), overdue=int(r[9]), last_study=r[10])
+            for r in db.session.execute(stmt)]
+
+
+@dataclass
+class RollupRow:
+    org_id: int | None  # None: members placed on the node itself
+    name: str
+    kind: str
+    members: int = 0
+    exempt: int = 0
+    on_track: int = 0
+    hours: float = 0.0
+    assigned: int = 0
+    done: int = 0
+
+    @property
+    def with_target(self) -> int:
+        return self.members - self.exempt
+
+    @property
+    def average_hours(self) -> float:
+        return round(self.hours / self.members, 1) if self.members else 0.0
+
+    @property
+    def on_track_percent(self) -> int | None:
+        return round(self.on_track * 100 / self.with_target) if self.with_target else None
+
+    @property
+    def done_percent(self) -> int | None:
+        return round(self.done * 100 / self.assigned) if self.assigned else None
+
+
+def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], RollupRow]:
+    """One row per child of ``node`` (plus the node's own members), and the total.
+
+    SQL groups the members by their organisation (two queries in all); the per-organisation
+    sums are then folded into the child each organisation sits under.
+    """
+    today = years.today()
+    member_target, cadre_target = years.target_hours(False), years.target_hours(True)
+    members = _members(node)
+    hours, required, cadres = _yearly_parts(node, members, year, today)
+    cadre = cadres.c.user_id.isnot(None)
+    per_member = (select(members.c.org_id, members.c.exempt,
+                         case((cadre, cadre_target), else_=member_target).label("target"),
+                         func.coalesce(hours.c.hours, 0).label("hours"),
+                         func.coalesce(required.c.assigned, 0).label("assigned"),
+                         func.coalesce(required.c.done, 0).label("done"))
+                  .select_from(members)
+                  .outerjoin(hours, hours.c.user_id == members.c.user_id)
+                  .outerjoin(required, required.c.user_id == members.c.user_id)
+                  .outerjoin(cadres, cadres.c.user_id == members.c.user_id)
+                  .subquery("per_member"))
+    m = per_member.c
+    grouped = db.session.execute(
+        select(m.org_id, func.count(),
+               func.sum(case((m.exempt, 1), else_=0)),
+               func.sum(case((and_(m.exempt.is_(False), m.hours >= m.target), 1), else_=0)),
+               func.sum(m.hours), func.sum(m.assigned), func.sum(m.done))
+        .group_by(m.org_id)).all()
+    orgs = db.session.execute(
+        select(Organization.id, Organization.path, Organization.name, Organization.kind,
+               Organization.parent_id, Organization.code)
+        .where(_in_subtree(node)).order_by(Organization.code)).all()
+    children = {o.id: RollupRow(org_id=o.id, name=o.name, kind=o.kind)
+                for o in orgs if o.parent_id == node.id}
+    own = RollupRow(org_id=None, name=node.name, kind=node.kind)
+    level = len(node.path.strip("/").split("/"))  # the child's id is the next path segment
+    child_of = {}
+    for o in orgs:
+        parts = o.path.strip("/").split("/")
+        child_of[o.id] = int(parts[level]) if len(parts) > level else None
+    total = RollupRow(org_id=node.id, name=node.name, kind=node.kind)
+    for org_id, members, exempt, on_track, hours_sum, assigned, done in grouped:
+        target = children.get(child_of.get(org_id), own)
+        for row in (target, total):
+            row.members += int(members)
+            row.exempt += int(exempt or 0)
+            row.on_track += int(on_track or 0)
+            row.hours += float(hours_sum or 0)
+            row.assigned += int(assigned or 0)
+            row.done += int(done or 0)
+    rows = list(children.values())
+    if own.members:
+        rows.insert(0, own)
+    return rows, total

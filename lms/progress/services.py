@@ -1,0 +1,329 @@
+"""Writes for enrolment, lesson progress, completion and the 学时 ledger.
+
+Rules:
+
+* A lesson is complete when the member reached its end and passed its check, or reached its end
+  when it has no check. Reaching the end is the check's submission (the check sits after the
+  text) or "我读完了" on a lesson without a check.
+* A course is complete when every live lesson is complete and its final quiz is passed (a course
+  without a final quiz completes with its lessons). Whichever comes last triggers it.
+* Completion writes one ledger entry (the course's credit hours, category online, the local year
+  of completion) exactly once: completions of one member and course are serialised on their
+  enrolment row, and unique constraints catch anything that slips past.
+
+The functions named ``on_*`` are signal receivers: they run inside the quiz engine's grading
+transaction and never commit. The others end in one commit.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.audit.services import record
+from lms.auth.models import User
+from lms.core.clock import utcnow
+from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.courses.models import Course, Lesson
+from lms.database import begin_write
+from lms.extensions import db
+from lms.orgs.access import authorize
+from lms.orgs.models import Organization
+from lms.progress import years
+from lms.progress.models import (
+    CourseAssignment,
+    CourseCompletion,
+    Enrollment,
+    LessonProgress,
+    StudyHours,
+)
+from lms.quizzes.models import Attempt, Quiz
+
+MANUAL_CATEGORIES = ("meeting", "manual")
+MAX_MANUAL_HOURS = 100
+
+
+# ---- small helpers -------------------------------------------------------------------------
+
+def _insert_once(row) -> bool:
+    """Add ``row`` in a savepoint; False when a unique constraint says it exists already."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _ensure_enrollment(user_id: int, course_id: int, source: str = "self") -> None:
+    found = db.session.scalar(select(Enrollment.id).where(
+        Enrollment.user_id == user_id, Enrollment.course_id == course_id))
+    if found is None:
+        _insert_once(Enrollment(user_id=user_id, course_id=course_id, source=source))
+
+
+def _progress(user_id: int, lesson: Lesson) -> LessonProgress:
+    """The member's row for ``lesson``, created on first touch."""
+    stmt = select(LessonProgress).where(LessonProgress.user_id == user_id,
+                                        LessonProgress.lesson_id == lesson.id)
+    row = db.session.scalar(stmt)
+    if row is None:
+        now = utcnow()
+        row = LessonProgress(user_id=user_id, lesson_id=lesson.id, course_id=lesson.course_id,
+                             first_seen_at=now, last_seen_at=now)
+        if not _insert_once(row):
+            row = db.session.scalar(stmt)
+    return row
+
+
+def _live_check_id(lesson_id: int) -> int | None:
+    return db.session.scalar(select(Quiz.id).where(
+        Quiz.lesson_id == lesson_id, Quiz.archived.is_(False)))
+
+
+def _has_passed(user_id: int, quiz_id: int, attempt: Attempt | None = None) -> bool:
+    if (attempt is not None and attempt.passed and attempt.user_id == user_id
+            and attempt.quiz_id == quiz_id):
+        return True
+    return bool(db.session.scalar(select(exists().where(
+        Attempt.user_id == user_id, Attempt.quiz_id == quiz_id,
+        Attempt.state == "submitted", Attempt.passed.is_(True)))))
+
+
+def _reach_end(user_id: int, lesson: Lesson, *, check_passed: bool) -> LessonProgress:
+    """Mark the end reached (and the lesson complete when ``check_passed``); no commit."""
+    _ensure_enrollment(user_id, lesson.course_id)
+    row = _progress(user_id, lesson)
+    now = utcnow()
+    row.last_seen_at = now
+    if row.reached_end_at is None:
+        row.reached_end_at = now
+    if check_passed and row.completed_at is None:
+        row.completed_at = now
+    db.session.flush()
+    return row
+
+
+def _lesson(lesson_id: int) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None:
+        raise NotFound("没有这一课。")
+    return lesson
+
+
+# ---- course completion ----------------------------------------------------------------------
+
+def try_complete_course(user: User, course_id: int,
+                        passed_final: Attempt | None = None) -> CourseCompletion | None:
+    """Complete the course if every rule holds, crediting its hours once; no commit.
+
+    Returns the new completion, or None (not yet complete, or completed before).
+    """
+    _ensure_enrollment(user.id, course_id)
+    # serialise concurrent completions of one member's course (FOR UPDATE; SQLite already
+    # has a single writer): the second one then sees what the first wrote
+    db.session.scalar(select(Enrollment.id).where(
+        Enrollment.user_id == user.id, Enrollment.course_id == course_id).with_for_update())
+    if db.session.scalar(select(CourseCompletion.id).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course_id)):
+        return None
+    course = db.session.get(Course, course_id)
+    done = (select(LessonProgress.id).where(
+        LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id,
+        LessonProgress.completed_at.isnot(None)).exists())
+    live, pending = db.session.execute(
+        select(func.count(Lesson.id),
+               func.coalesce(func.sum(case((done, 0), else_=1)), 0))
+        .where(Lesson.course_id == course_id, Lesson.archived.is_(False))).one()
+    if pending:
+        return None
+    final_id = db.session.scalar(select(Quiz.id).where(
+        Quiz.course_id == course_id, Quiz.lesson_id.is_(None), Quiz.archived.is_(False)))
+    if final_id is None and not live:
+        return None  # nothing to complete
+    if final_id is not None and not _has_passed(user.id, final_id, passed_final):
+        return None
+    now = utcnow()
+    completion = CourseCompletion(user_id=user.id, course_id=course_id, completed_at=now,
+                                  course_version=course.version)
+    if not _insert_once(completion):
+        return None
+    hours = float(course.credit_hours or 0)
+    if hours > 0:
+        _insert_once(StudyHours(
+            user_id=user.id, year=years.year_of(now), category="online", hours=hours,
+            source="course", source_id=course_id, reason=course.title[:200],
+            recorded_at=now, org_path=_org_path(user.org_id)))
+    return completion
+
+
+def _org_path(org_id: int | None) -> str:
+    if org_id is None:
+        return ""
+    return db.session.scalar(select(Organization.path).where(Organization.id == org_id)) or ""
+
+
+# ---- signal receivers (inside the grading transaction: never commit) -----------------------
+
+def on_lesson_check_submitted(quiz, *, user, lesson_id, attempt=None, passed=None, **_):
+    """The check sits after the text: submitting it means the member reached the end."""
+    lesson = _lesson(lesson_id)
+    satisfied = bool(passed) or (attempt is not None and attempt.passed)
+    if not satisfied:
+        satisfied = _has_passed(user.id, quiz.id)
+    row = _reach_end(user.id, lesson, check_passed=satisfied)
+    if row.completed_at is not None:
+        try_complete_course(user, lesson.course_id)
+
+
+def on_lesson_check_passed(quiz, *, user, lesson_id, attempt=None, **_):
+    lesson = _lesson(lesson_id)
+    _reach_end(user.id, lesson, check_passed=True)
+    try_complete_course(user, lesson.course_id)
+
+
+def on_final_quiz_passed(quiz, *, user, course_id, attempt=None, **_):
+    try_complete_course(user, course_id, passed_final=attempt)
+
+
+def connect_signals() -> None:
+    from lms.quizzes import signals
+
+    signals.lesson_check_submitted.connect(on_lesson_check_submitted)
+    signals.lesson_check_passed.connect(on_lesson_check_passed)
+    signals.final_quiz_passed.connect(on_final_quiz_passed)
+
+
+# ---- member actions -------------------------------------------------------------------------
+
+def enroll(user: User, course: Course, source: str = "self") -> Enrollment:
+    """Take a course (idempotent: enrolling twice keeps the first enrolment)."""
+    begin_write()
+    _ensure_enrollment(user.id, course.id, source)
+    db.session.commit()
+    return db.session.scalar(select(Enrollment).where(
+        Enrollment.user_id == user.id, Enrollment.course_id == course.id))
+
+
+def record_visit(user: User, lesson: Lesson) -> None:
+    """The lesson page was opened (posted by progress.js): first/last seen; enrols implicitly.
+
+    Seeing a lesson earns nothing by itself (proof of study, not clicks).
+    """
+    if lesson.archived:
+        raise NotFound("这一课已下线。")
+    begin_write()
+    _ensure_enrollment(user.id, lesson.course_id)
+    row = _progress(user.id, lesson)
+    row.last_seen_at = utcnow()
+    db.session.commit()
+
+
+def mark_read(user: User, lesson: Lesson) -> LessonProgress:
+    """"我读完了" on a lesson without a check: the lesson is complete (idempotent).
+
+    Raises Conflict for a lesson with a check: only passing the check completes it.
+    """
+    if lesson.archived:
+        raise NotFound("这一课已下线。")
+    begin_write()
+    if _live_check_id(lesson.id) is not None:
+        db.session.rollback()
+        raise Conflict("这一课有随堂测验，答完并通过测验才算完成。")
+    row = _reach_end(user.id, lesson, check_passed=True)
+    try_complete_course(user, lesson.course_id)
+    db.session.commit()
+    return row
+
+
+# ---- secretaries ----------------------------------------------------------------------------
+
+def course_open_to(course: Course, org: Organization) -> bool:
+    if course.audience_org_id is None:
+        return True
+    audience = db.session.get(Organization, course.audience_org_id)
+    return audience is not None and org.path.startswith(audience.path)
+
+
+def assign_course(actor: User, course: Course, org: Organization, due_on: date,
+                  ip: str = "") -> CourseAssignment:
+    """Require ``course`` of everyone under ``org`` by ``due_on``; assigning again moves the date.
+
+    Raises NotAllowed outside the actor's scope, ValidationFailed for a course the branch cannot
+    see or a date in the past.
+    """
+    authorize(actor, "assign_courses", org)
+    if course.status != "published" or not course_open_to(course, org):
+        raise ValidationFailed("这门课没有向这个党组织开放，不能布置为必修。")
+    if due_on < years.today():
+        raise ValidationFailed("截止日期不能早于今天。")
+    begin_write()
+    assignment = db.session.scalar(select(CourseAssignment).where(
+        CourseAssignment.course_id == course.id, CourseAssignment.org_id == org.id))
+    previous = assignment.due_on.isoformat() if assignment else None
+    if assignment is None:
+        assignment = CourseAssignment(course_id=course.id, org_id=org.id, due_on=due_on,
+                                      assigned_by_id=actor.id, assigned_at=utcnow())
+        db.session.add(assignment)
+    else:
+        assignment.due_on, assignment.assigned_by_id = due_on, actor.id
+    record("course.assign", actor=actor, target=f"{course.slug} → {org.code}", ip=ip,
+           detail={"due_on": due_on.isoformat(), "previous": previous})
+    db.session.commit()
+    return assignment
+
+
+def withdraw_assignment(actor: User, assignment: CourseAssignment, ip: str = "") -> None:
+    org = db.session.get(Organization, assignment.org_id)
+    authorize(actor, "assign_courses", org)
+    course = db.session.get(Course, assignment.course_id)
+    record("course.unassign", actor=actor, target=f"{course.slug} → {org.code}", ip=ip,
+           detail={"due_on": assignment.due_on.isoformat()})
+    db.session.delete(assignment)
+    db.session.commit()
+
+
+def record_manual_hours(actor: User, member: User, *, hours: float, year: int, category: str,
+                        reason: str, ip: str = "") -> StudyHours:
+    """A secretary (``manage_members`` over the member) enters hours by hand, with a reason.
+
+    The ledger is append-only, so a mistake is corrected by a negative entry with its reason;
+    the year's total never goes below zero. Nobody enters hours for themselves.
+    """
+    org = db.session.get(Organization, member.org_id) if member.org_id else None
+    if org is None:
+        raise ValidationFailed("这位党员不在任何党组织中，不能登记学时。")
+    authorize(actor, "manage_members", org)
+    if actor.id == member.id:
+        raise ValidationFailed("不能给自己登记学时，请由上级组织登记。")
+    reason = (reason or "").strip()
+    if len(reason) < 2 or len(reason) > 200:
+        raise ValidationFailed("请写明登记原因（2 到 200 个字），例如“3月党课，集中学习 2 小时”。")
+    if category not in MANUAL_CATEGORIES:
+        raise ValidationFailed("请选择学时类别。")
+    now_year = years.this_year()
+    if year not in (now_year, now_year - 1):
+        raise ValidationFailed(f"只能登记 {now_year - 1} 年或 {now_year} 年的学时。")
+    try:
+        hours = round(float(hours), 2)
+    except (TypeError, ValueError):
+        raise ValidationFailed("学时应是数字，例如 2 或 0.5。") from None
+    if hours == 0 or abs(hours) > MAX_MANUAL_HOURS or hours != hours:
+        raise ValidationFailed(f"学时应在 -{MAX_MANUAL_HOURS} 到 {MAX_MANUAL_HOURS} 之间且不为 0"
+                               "（负数用于更正）。")
+    begin_write()
+    if hours < 0:
+        total = db.session.scalar(select(func.coalesce(func.sum(StudyHours.hours), 0)).where(
+            StudyHours.user_id == member.id, StudyHours.year == year))
+        if float(total) + hours < 0:
+            db.session.rollback()
+            raise ValidationFailed(f"更正后 {year} 年的学时会小于 0（现有 {float(total):g}）。")
+    entry = StudyHours(user_id=member.id, year=year, category=category, hours=hours,
+                       source="manual", source_id=None, reason=reason, recorded_by_id=actor.id,
+                       recorded_at=utcnow(), org_path=org.path)
+    db.session.add(entry)
+    record("hours.manual", actor=actor, target=f"{member.phone} {member.name}", ip=ip,
+           detail={"year": year, "hours": hours, "category": category, "reason": reason})
+    db.session.commit()
+    return entry

@@ -1,0 +1,274 @@
+"""Quiz pages: the lesson-check section, the final quiz, saving and submitting, review, the 错题本
+and trainer statistics. Thin: form values in, services called, domain errors to status codes.
+
+Every POST answers HTML (a redirect) or, when the request asks for JSON (quiz.js sends
+``Accept: application/json``), a small JSON body. Nothing before submission says what is right.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.core.clock import utcnow
+from lms.core.errors import DomainError, NotFound
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
+from lms.orgs.access import requires
+from lms.quizzes import bp, queries, services, snapshot
+from lms.quizzes import wrong_answers as book
+from lms.quizzes.models import Attempt, Quiz
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _form_answers() -> dict[str, list[str]]:
+    """Answers on the posted form: ``shown`` names each question on it, ``q-<key>`` holds its
+    values. A ``q-`` field of a question not shown is kept too, so the service refuses it.
+    Every other field (``score``, ``user_id``, …) is never read."""
+    answers = {key: request.form.getlist(f"q-{key}") for key in request.form.getlist("shown")}
+    for name in request.form:
+        if name.startswith("q-") and name[2:] not in answers:
+            answers[name[2:]] = request.form.getlist(name)
+    return answers
+
+
+def _fail(error: DomainError):
+    """A domain error as JSON, or as the error page carrying the service's message."""
+    if wants_json():
+        return jsonify(error=_(str(error)), problems=getattr(error, "problems", [])), \
+            error.status_code
+    title = {404: _("页面不存在"), 403: _("没有权限"), 409: _("无法保存")}.get(
+        error.status_code, _("请求有误"))
+    return render_template("errors/error.html", code=error.status_code, title=title,
+                           text=_(str(error))), error.status_code
+
+
+def _lesson_url(attempt_quiz_id: int) -> str | None:
+    """Where a lesson check lives: its lesson page, at the check."""
+    row = db.session.execute(
+        select(Course.slug, Lesson.key).join(Lesson, Lesson.course_id == Course.id)
+        .join(Quiz, Quiz.lesson_id == Lesson.id).where(Quiz.id == attempt_quiz_id)).first()
+    if row is None:
+        return None
+    return url_for("courses.lesson", slug=row[0], key=row[1]) + "#check"
+
+
+def _take_url(attempt) -> str:
+    return _lesson_url(attempt.quiz_id) or url_for("quizzes.take", attempt_id=attempt.id)
+
+
+def _result_url(attempt) -> str:
+    return _lesson_url(attempt.quiz_id) or url_for("quizzes.review", attempt_id=attempt.id)
+
+
+def _remaining(attempt) -> int | None:
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - utcnow()).total_seconds()))
+
+
+# ---- page extras ------------------------------------------------------------------------------
+
+def lesson_extra(user, course, lesson, **_context) -> dict:
+    """The lesson check under the lesson text (three queries at most)."""
+    if not user.is_authenticated:
+        return {}
+    state = queries.lesson_check(user, lesson.id)
+    if state is None:
+        return {}
+    attempt = state.attempt
+    ctx = {"state": state, "course": course, "lesson": lesson, "attempt": attempt,
+           "remaining": _remaining(attempt) if attempt is not None else None}
+    return {"sections": [("quizzes/_lesson_check.html", ctx)]}
+
+
+def course_extra(user, course, **_context) -> dict:
+    """The final-quiz entry on the course page (two queries)."""
+    if not user.is_authenticated:
+        return {}
+    found = queries.final_quiz(course.id)
+    if found is None:
+        return {}
+    quiz, bank = found
+    rows = queries.attempt_summaries(user.id, quiz.id)
+    ctx = {"quiz": quiz, "bank": bank, "rows": rows,
+           "result": queries.quiz_result(rows, quiz.grading),
+           "current": next((r for r in rows if r.state == "in_progress"), None)}
+    return {"sections": [("quizzes/_course_final.html", ctx)]}
+
+
+# ---- the final quiz ---------------------------------------------------------------------------
+
+@bp.get("/quizzes/<int:quiz_id>")
+@login_required
+def quiz_page(quiz_id: int):
+    try:
+        quiz, course = services.live_quiz(current_user, quiz_id)
+    except NotFound:
+        abort(404)
+    if quiz.lesson_id is not None:
+        return redirect(_lesson_url(quiz.id) or url_for("courses.course", slug=course.slug))
+    found = queries.final_quiz(course.id)
+    rows = queries.attempt_summaries(current_user.id, quiz.id)
+    current = next((r for r in rows if r.state == "in_progress"), None)
+    return render_template(
+        "quizzes/quiz.html", quiz=quiz, course=course, bank=found[1] if found else 0,
+        rows=rows, result=queries.quiz_result(rows, quiz.grading), current=current,
+        left=None if not quiz.max_attempts else max(0, quiz.max_attempts - len(rows)))
+
+
+@bp.post("/quizzes/<int:quiz_id>/start")
+@login_required
+def start(quiz_id: int):
+    try:
+        started = services.start_attempt(current_user, quiz_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(_(str(error)), "error")
+        return redirect(_lesson_url(quiz_id) or url_for("quizzes.quiz_page", quiz_id=quiz_id))
+    attempt = started.attempt
+    if started.status == "finalised":
+        flash(_("上次的测验已超过答题时间，已按截止前保存的答案评分。"), "info")
+        return redirect(_result_url(attempt))
+    return redirect(_take_url(attempt))
+
+
+@bp.get("/quizzes/attempts/<int:attempt_id>")
+@login_required
+def take(attempt_id: int):
+    own = queries.own_attempt(current_user, attempt_id)
+    if own is None:
+        abort(404)
+    if own.attempt.state != "in_progress":
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+    if own.lesson_key is not None:
+        return redirect(url_for("courses.lesson", slug=own.course.slug, key=own.lesson_key)
+                        + "#check")
+    return render_template("quizzes/take.html", own=own, attempt=own.attempt,
+                           quiz=own.quiz, course=own.course,
+                           remaining=_remaining(own.attempt))
+
+
+@bp.post("/quizzes/attempts/<int:attempt_id>/answer")
+@login_required
+def save_answer(attempt_id: int):
+    answers = _form_answers()
+    if not answers:
+        if wants_json():
+            return jsonify(error=_("没有收到答案。")), 400
+        abort(400)
+    try:
+        stored = services.save_answers(current_user, attempt_id, answers)
+    except DomainError as error:
+        return _fail(error)
+    if wants_json():
+        return jsonify(saved=stored, saved_at=utcnow().isoformat(timespec="seconds") + "Z")
+    flash(_("答案已保存。"), "success")
+    attempt = db.session.get(Attempt, attempt_id)
+    anchor = f"q-{request.form.get('save', '')}" if request.form.get("save") in answers else ""
+    url = _take_url(attempt)
+    return redirect(url.split("#")[0] + "#" + anchor if anchor else url)
+
+
+@bp.post("/quizzes/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    try:
+        outcome = services.submit_attempt(current_user, attempt_id, _form_answers() or None)
+    except DomainError as error:
+        return _fail(error)
+    attempt = outcome.attempt
+    if wants_json():
+        body = {"state": attempt.state, "already_submitted": outcome.already,
+                "late": outcome.late, "score": attempt.score, "max_score": attempt.max_score,
+                "passed": attempt.passed, "result_url": _result_url(attempt)}
+        return jsonify(body), 409 if outcome.already else 200
+    if outcome.already:
+        flash(_("这次测验已经交过卷了，下面是交卷时的成绩。"), "info")
+    elif outcome.late:
+        flash(_("答题时间已到，已按截止前保存的答案评分。"), "info")
+    return redirect(_result_url(attempt), code=303)
+
+
+@bp.get("/quizzes/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    own = queries.own_attempt(current_user, attempt_id)
+    if own is None:
+        abort(404)
+    attempt, quiz = own.attempt, own.quiz
+    if attempt.state != "submitted":
+        abort(403)
+    busy = queries.in_progress_elsewhere(current_user.id, quiz.id, attempt.id)
+    is_check = quiz.lesson_id is not None
+    rows = [] if is_check else queries.attempt_summaries(current_user.id, quiz.id)
+    return render_template(
+        "quizzes/review.html", own=own, attempt=attempt, quiz=quiz, course=own.course,
+        busy=busy, is_check=is_check,
+        show_marks=not busy and (is_check or quiz.review),
+        show_key=not busy and quiz.review and (attempt.passed or not is_check),
+        rows=rows, result=queries.quiz_result(rows, quiz.grading) if rows else None,
+        left=None if not quiz.max_attempts else max(0, quiz.max_attempts - len(rows)),
+        correct_text=snapshot.correct_text)
+
+
+# ---- 错题本 ------------------------------------------------------------------------------------
+
+@bp.get("/wrong-answers/")
+@login_required
+def wrong_answers():
+    return render_template("quizzes/wrong_answers.html", entries=book.book(current_user),
+                           correct_text=snapshot.correct_text)
+
+
+@bp.post("/wrong-answers/<int:entry_id>/check")
+@login_required
+def practise(entry_id: int):
+    try:
+        outcome = book.practise(current_user, entry_id, request.form.getlist("answer"))
+    except DomainError as error:
+        if wants_json() or error.status_code == 404:
+            return _fail(error)
+        flash(_(str(error)), "error")
+        return redirect(url_for("quizzes.wrong_answers"))
+    entry = outcome.entry
+    reveal = outcome.review
+    if wants_json():
+        return jsonify(correct=outcome.correct, resolved=outcome.resolved,
+                       streak=outcome.streak,
+                       answer=snapshot.correct_text(entry) if reveal else None,
+                       explanation=entry.get("explanation") if reveal else None)
+    if outcome.correct:
+        flash(_("答对了！") + (" " + _("这道题已移出错题本。") if outcome.resolved else ""),
+              "success")
+    else:
+        flash(_("答错了，再想想。"), "error")
+    if reveal:
+        flash(_("正确答案：%(answer)s。%(why)s", answer=snapshot.correct_text(entry),
+                why=entry.get("explanation", "")), "info")
+    anchor = "" if outcome.resolved else f"#w-{entry_id}"
+    return redirect(url_for("quizzes.wrong_answers") + anchor)
+
+
+# ---- trainer statistics -----------------------------------------------------------------------
+
+@bp.get("/quizzes/stats/")
+@requires("author")
+def stats_index():
+    return render_template("quizzes/stats_index.html",
+                           courses=queries.stats_courses(current_user))
+
+
+@bp.get("/quizzes/stats/<int:course_id>")
+@requires("author")
+def stats(course_id: int):
+    course = queries.stats_course(current_user, course_id)
+    if course is None:
+        abort(404)
+    return render_template("quizzes/stats.html", course=course,
+                           stats=queries.question_stats(course))
