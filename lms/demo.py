@@ -10,13 +10,15 @@ from collections.abc import Callable
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
+from lms.courses.models import Course
 from lms.extensions import db
 from lms.orgs.models import Membership, Organization
 
+TRAINER_PHONE = "13900000006"
 ORGS = [  # code, name, kind, parent code
     ("LH", "临海县委", "county", None),
     ("LH-DW", "东湾镇党委", "township", "LH"),
@@ -87,6 +89,10 @@ def create_demo(app: Flask, echo=click.echo) -> str:
         user.password_hash = password_hash
         user.must_change_password = False
         user.locked_until = None
+    # the demo trainer looks after the shipped courses (editor, question statistics)
+    trainer = db.session.scalar(select(User).where(User.phone == TRAINER_PHONE))
+    db.session.execute(update(Course).where(Course.owner_id.is_(None))
+                       .values(owner_id=trainer.id))
     db.session.commit()
     for step in app.extensions.get("fieldside_demo", []):
         step(app)
