@@ -9,11 +9,12 @@ from sqlalchemy import distinct, select
 from lms.audit import bp
 from lms.audit.models import AuditLog
 from lms.audit.queries import audit_query
+from lms.core.i18n import N_
 from lms.core.nav import add_nav
 from lms.core.pagination import paginate
 from lms.extensions import db
 
-add_nav(bp, "audit.index", "审计日志", 90, lambda user: user.is_admin)
+add_nav(bp, "audit.index", N_("审计日志"), 90, lambda user: user.is_admin)
 
 
 def _day_start(value: str, days_later: int = 0) -> datetime | None:

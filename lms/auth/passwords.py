@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.core.i18n import N_
+
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 #: a one-time code is easy to read aloud over the phone: no 0/O, 1/l/I
@@ -32,11 +34,11 @@ def password_problem(password: str, phone: str = "") -> str | None:
     if len(password) > MAX_LENGTH:
         return f"密码不能超过 {MAX_LENGTH} 位。"
     if password.lower() in common_passwords():
-        return "这个密码太常见，很容易被猜到，请换一个。"
+        return N_("这个密码太常见，很容易被猜到，请换一个。")
     if phone and phone in password:
-        return "密码里不能包含手机号。"
+        return N_("密码里不能包含手机号。")
     if len(set(password)) == 1:
-        return "密码不能是同一个字符重复。"
+        return N_("密码不能是同一个字符重复。")
     return None
 
 

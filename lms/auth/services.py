@@ -12,11 +12,12 @@ from lms.auth.models import MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code, password_problem, verify_password
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.extensions import db
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: one message for an unknown number, a wrong password and a locked account: no enumeration
-SIGN_IN_FAILED = "手机号或密码不正确。连续输错 5 次，账户会锁定 30 分钟。"
+SIGN_IN_FAILED = N_("手机号或密码不正确。连续输错 5 次，账户会锁定 30 分钟。")
 #: a hash to check against when the number is unknown, so both paths take the same time
 _DUMMY_HASH: dict[str, str] = {}
 
@@ -98,12 +99,12 @@ def change_password(user: User, current: str, new: str, ip: str = "") -> None:
     if not verify_password(user.password_hash, current):
         record("auth.password_change", actor=user, ok=False, ip=ip)
         db.session.commit()
-        raise ValidationFailed("当前密码不正确。")
+        raise ValidationFailed(N_("当前密码不正确。"))
     problem = password_problem(new, user.phone)
     if problem:
         raise ValidationFailed(problem)
     if new == current:
-        raise ValidationFailed("新密码不能和原来的一样。")
+        raise ValidationFailed(N_("新密码不能和原来的一样。"))
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_token = new_session_token()
@@ -120,7 +121,7 @@ def create_user(*, phone: str, name: str, password: str | None = None, status: s
         raise ValidationFailed(f"手机号 {phone or '(空)'} 不是 11 位大陆手机号。")
     name = (name or "").strip()
     if not name or len(name) > 60:
-        raise ValidationFailed("姓名不能为空，且不超过 60 个字。")
+        raise ValidationFailed(N_("姓名不能为空，且不超过 60 个字。"))
     if status is not None and status not in MEMBER_STATUSES:
         raise ValidationFailed(f"未知的党员状态：{status}")
     if db.session.scalar(select(User.id).where(User.phone == phone)):

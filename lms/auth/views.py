@@ -8,11 +8,13 @@ from lms.auth.forms import ChangePasswordForm, LoginForm
 from lms.auth.models import User
 from lms.core.clock import utcnow
 from lms.core.errors import DomainError
+from lms.core.i18n import N_
 from lms.core.web import client_ip, safe_next_url
 from lms.extensions import db, limiter, login_manager
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录。"
+login_manager.login_message = N_("请先登录。")
+login_manager.localize_callback = _
 login_manager.session_protection = None  # the session token in the id does this job
 
 

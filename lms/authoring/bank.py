@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.audit.services import record
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.core.questions import QuestionData, is_valid_key
 from lms.courses.models import Course, Lesson
 from lms.database import begin_write
@@ -41,13 +42,6 @@ def live_questions(quiz: Quiz) -> list[Question]:
 def live_count(quiz: Quiz) -> int:
     return db.session.scalar(select(func.count(Question.id)).where(
         Question.quiz_id == quiz.id, Question.archived.is_(False)))
-
-
-def quiz_label(quiz: Quiz) -> str:
-    if quiz.lesson_id is None:
-        return "期末测验"
-    lesson = db.session.get(Lesson, quiz.lesson_id)
-    return f"《{lesson.title}》随堂测验"
 
 
 def ensure_final_quiz(actor, course: Course, ip: str = "", commit: bool = True) -> Quiz:
@@ -95,13 +89,13 @@ def update_final_settings(actor, quiz: Quiz, *, pass_percent: int, draw: int, ma
     course = db.session.get(Course, quiz.course_id)
     ensure_editor(actor, course)
     if quiz.lesson_id is not None:
-        raise Conflict("这是随堂测验，只能设置答对几题算通过。")
+        raise Conflict(N_("这是随堂测验，只能设置答对几题算通过。"))
     count = live_count(quiz)
     problems = []
     if pass_percent is None or not 1 <= pass_percent <= 100:
-        problems.append("及格线是 1 到 100 之间的百分数。")
+        problems.append(N_("及格线是 1 到 100 之间的百分数。"))
     if draw is None or draw < 0:
-        problems.append("每次抽题数不能是负数（0 表示全部）。")
+        problems.append(N_("每次抽题数不能是负数（0 表示全部）。"))
     elif draw > count:
         problems.append(f"每次抽 {draw} 题，但题库只有 {count} 题。")
     if max_attempts is None or not 0 <= max_attempts <= MAX_ATTEMPTS:
@@ -109,11 +103,11 @@ def update_final_settings(actor, quiz: Quiz, *, pass_percent: int, draw: int, ma
     if time_limit_minutes is None or not 0 <= time_limit_minutes <= MAX_TIME_LIMIT:
         problems.append(f"限时是 0（不限时）到 {MAX_TIME_LIMIT} 分钟。")
     if grading not in GRADINGS:
-        problems.append("成绩取法只能是最高分或最后一次。")
+        problems.append(N_("成绩取法只能是最高分或最后一次。"))
     if multiple_scoring not in MULTIPLE_SCORING:
-        problems.append("多选题计分方式无效。")
+        problems.append(N_("多选题计分方式无效。"))
     if problems:
-        raise ValidationFailed("测验设置有误：", problems)
+        raise ValidationFailed(N_("测验设置有误："), problems)
     quiz.pass_percent, quiz.draw, quiz.max_attempts = pass_percent, draw, max_attempts
     quiz.time_limit_minutes, quiz.grading = time_limit_minutes, grading
     quiz.multiple_scoring, quiz.review = multiple_scoring, bool(review)
@@ -130,7 +124,7 @@ def update_check_settings(actor, quiz: Quiz, *, mastery_required: int | None,
     course = db.session.get(Course, quiz.course_id)
     ensure_editor(actor, course)
     if quiz.lesson_id is None:
-        raise Conflict("期末测验没有“答对几题”的设置。")
+        raise Conflict(N_("期末测验没有“答对几题”的设置。"))
     count = live_count(quiz)
     if mastery_required is not None and not 1 <= mastery_required <= max(count, 1):
         raise ValidationFailed(f"答对题数应在 1 到 {count} 之间（共 {count} 题）；留空表示全部答对。")
@@ -169,14 +163,14 @@ def save_question(actor, quiz: Quiz, question: Question | None, data: QuestionDa
     course = db.session.get(Course, quiz.course_id)
     ensure_editor(actor, course)
     if question is not None and question.quiz_id != quiz.id:
-        raise NotFound("这道题不在这个测验里。")
+        raise NotFound(N_("这道题不在这个测验里。"))
     problems = problems_zh(data)
     if not data.explanation.strip():
-        problems.append("请写上解析（答题后给学员看的讲解）。")
+        problems.append(N_("请写上解析（答题后给学员看的讲解）。"))
     if data.key and question is None and not is_valid_key(data.key):
-        problems.append("题目编号只能用字母、数字和 _ . -，不超过 64 位。")
+        problems.append(N_("题目编号只能用字母、数字和 _ . -，不超过 64 位。"))
     if problems:
-        raise ValidationFailed("题目有问题：", problems)
+        raise ValidationFailed(N_("题目有问题："), problems)
     begin_write()
     fields = _fields(data)
     if question is None:
@@ -223,7 +217,7 @@ def _clamp_rules(quiz: Quiz) -> list[str]:
     notes = []
     if quiz.mastery_required and quiz.mastery_required > count:
         quiz.mastery_required = count or None
-        notes.append(f"答对题数已改为 {count}。" if count else "答对题数已改为全部。")
+        notes.append(f"答对题数已改为 {count}。" if count else N_("答对题数已改为全部。"))
     if quiz.draw > count:
         quiz.draw = count
         notes.append(f"每次抽题数已改为 {count}。")

@@ -19,6 +19,7 @@ from lms.audit.services import record
 from lms.authoring.bank import ensure_check, ensure_final_quiz, final_quiz, lesson_check
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import ValidationFailed
+from lms.core.i18n import N_
 from lms.core.questions import QuestionData
 from lms.courses.models import Course, Lesson
 from lms.database import begin_write
@@ -63,7 +64,7 @@ def detect_format(filename: str, data: bytes, chosen: str = "") -> str:
     else Aiken). Raises ValidationFailed for any other file name."""
     if chosen:
         if chosen not in READERS:
-            raise ValidationFailed("未知的题库格式。")
+            raise ValidationFailed(N_("未知的题库格式。"))
         return chosen
     name = (filename or "").lower()
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
@@ -71,8 +72,8 @@ def detect_format(filename: str, data: bytes, chosen: str = "") -> str:
         return EXTENSIONS[ext]
     if ext == "txt":
         return "gift" if b"{" in data[:MAX_BYTES] else "aiken"
-    raise ValidationFailed("不支持这种文件。请上传 .xlsx、.csv、.gift 或 .txt（GIFT 或 Aiken）文件，"
-                           "或在“格式”中选定格式。")
+    raise ValidationFailed(N_("不支持这种文件。请上传 .xlsx、.csv、.gift 或 .txt（GIFT 或 Aiken）文件，"
+                           "或在“格式”中选定格式。"))
 
 
 def read_bank(fmt: str, data: bytes) -> ReadResult:
@@ -99,7 +100,7 @@ def plan_import(course: Course, target: str, data: bytes, filename: str = "", fm
                 mode: str = "add") -> ImportPlan:
     """Read ``data`` and decide, without writing, what importing it into ``target`` does."""
     if mode not in MODES:
-        raise ValidationFailed("导入方式无效。")
+        raise ValidationFailed(N_("导入方式无效。"))
     label, lesson = target_label(course, target)
     fmt = detect_format(filename, data, fmt)
     result = read_bank(fmt, data)
@@ -132,7 +133,7 @@ def plan_import(course: Course, target: str, data: bytes, filename: str = "", fm
                                       result.locations.get(q.key, ""), "new", renamed_from=q.key)
     plan.items = [kept[q.key] for q in result.questions]
     if not plan.items and not plan.refused:
-        plan.problems.append("文件中没有可导入的题目。")
+        plan.problems.append(N_("文件中没有可导入的题目。"))
     return plan
 
 
@@ -153,7 +154,7 @@ def import_questions(actor, course: Course, target: str, data: bytes, filename: 
         plan = plan_import(course, target, data, filename, fmt, mode)
         blocking = plan.problems + ([] if allow_refused else plan.refused)
         if blocking or not plan.items:
-            raise ValidationFailed("没有导入任何题目。", blocking or ["文件中没有可导入的题目。"])
+            raise ValidationFailed(N_("没有导入任何题目。"), blocking or [N_("文件中没有可导入的题目。")])
         _, lesson = target_label(course, target)
         if actor is None:
             quiz = _system_quiz(course, lesson)

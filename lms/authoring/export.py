@@ -19,6 +19,7 @@ from lms.authoring.bank import live_questions, quiz_prefix
 from lms.authoring.pack_sync import course_to_pack
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import ValidationFailed
+from lms.core.i18n import N_
 from lms.courses.models import Course
 from lms.courses.packs import read_pack, write_pack
 from lms.extensions import db
@@ -37,10 +38,10 @@ def export_bank(actor, quiz: Quiz, fmt: str, ip: str = "") -> tuple[bytes, str, 
     course = db.session.get(Course, quiz.course_id)
     ensure_editor(actor, course)
     if fmt not in BANK_FORMATS:
-        raise ValidationFailed("不支持这种导出格式。")
+        raise ValidationFailed(N_("不支持这种导出格式。"))
     questions = [q.to_data() for q in live_questions(quiz)]
     if not questions:
-        raise ValidationFailed("题库是空的，没有可导出的题目。")
+        raise ValidationFailed(N_("题库是空的，没有可导出的题目。"))
     try:
         data = WRITERS[fmt](questions)
     except ValueError as error:
@@ -72,10 +73,10 @@ def export_course_zip(actor, course: Course, ip: str = "") -> tuple[bytes, str]:
         try:
             folder = write_pack(pack, tmp, media)
         except ValueError as error:
-            raise ValidationFailed("课程无法导出为课程包：", [str(error)]) from error
+            raise ValidationFailed(N_("课程无法导出为课程包："), [str(error)]) from error
         problems = read_pack(folder).problems
         if problems:
-            raise ValidationFailed("课程还不能导出为课程包，请先修改：",
+            raise ValidationFailed(N_("课程还不能导出为课程包，请先修改："),
                                    [str(p) for p in problems])
         data = zip_folder(folder)
     record("authoring.course.export", actor=actor, target=course.slug, ip=ip,

@@ -35,7 +35,7 @@ class EmptyForm(FlaskForm):
 class CourseForm(FlaskForm):
     title = StringField(_l("课程名称"), validators=[DataRequired(), Length(max=MAX_TITLE)])
     summary = TextAreaField(_l("简介"), validators=[DataRequired(), Length(max=MAX_SUMMARY)])
-    category = SelectField(_l("类别"), choices=options((c, c) for c in CATEGORIES))
+    category = SelectField(_l("类别"), choices=options((c, _l(c)) for c in CATEGORIES))
     required = BooleanField(_l("必修课"))
     credit_hours = DecimalField(_l("学时（课程通过后计入）"), places=None,
                                 validators=[InputRequired(), NumberRange(min=0.01, max=100)])

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from lms.audit.services import record
 from lms.core.clock import utcnow
 from lms.core.errors import NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.core.questions import QuestionData
 from lms.courses import media
 from lms.courses.models import Course, Lesson, MediaFile
@@ -69,7 +70,7 @@ def import_folders(paths, actor=None, ip: str = "") -> list[ImportOutcome]:
     read = [(folder, read_pack(folder)) for folder in pack_folders(paths)]
     problems = [str(p) for _, result in read for p in result.problems]
     if problems:
-        raise ValidationFailed("课程包有问题，没有导入任何课程。", problems)
+        raise ValidationFailed(N_("课程包有问题，没有导入任何课程。"), problems)
     begin_write()
     try:
         outcomes = [import_pack(result.pack, folder, actor=actor, ip=ip, commit=False)

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from lms.authoring.models import CourseAuthor
 from lms.core.errors import NotAllowed
+from lms.core.i18n import N_
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.orgs.access import can
@@ -36,7 +37,7 @@ def can_manage_authors(user, course: Course) -> bool:
 def ensure_editor(actor, course: Course) -> None:
     """Raise NotAllowed unless ``actor`` may edit ``course``."""
     if actor is None or not can_edit(actor, course):
-        raise NotAllowed("您不能编辑这门课程。")
+        raise NotAllowed(N_("您不能编辑这门课程。"))
 
 
 def editable_courses(user) -> list[Course]:

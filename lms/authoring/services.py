@@ -18,6 +18,7 @@ from lms.authoring.models import CourseAuthor
 from lms.authoring.permissions import can_manage_authors, ensure_editor, is_author
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.courses import media
 from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
 from lms.courses.packs.model import LESSON_ID, MAX_LESSONS, MAX_SUMMARY, MAX_TEXT_BYTES, MAX_TITLE
@@ -43,13 +44,13 @@ def _course_fields(actor, *, title: str, summary: str, category: str, required: 
     if not summary or len(summary) > MAX_SUMMARY:
         problems.append(f"简介不能为空，且不超过 {MAX_SUMMARY} 个字。")
     if category not in CATEGORIES:
-        problems.append("请选择课程类别。")
+        problems.append(N_("请选择课程类别。"))
     if credit_hours is None or not 0 < float(credit_hours) <= 100:
-        problems.append("学时必须大于 0 且不超过 100。")
+        problems.append(N_("学时必须大于 0 且不超过 100。"))
     if audience is not None and not can(actor, "author", audience):
-        problems.append("只能面向您有编写权限的党组织。")
+        problems.append(N_("只能面向您有编写权限的党组织。"))
     if problems:
-        raise ValidationFailed("请修改以下内容：", problems)
+        raise ValidationFailed(N_("请修改以下内容："), problems)
     return dict(title=title, summary=summary, category=category, required=bool(required),
                 credit_hours=float(credit_hours),
                 audience_org_id=audience.id if audience is not None else None)
@@ -68,13 +69,13 @@ def create_course(actor, *, title: str, summary: str, category: str, required: b
     """A new draft course owned by ``actor`` (who must hold "author"). ``slug`` is the course's
     folder name in packs and its address; blank picks one."""
     if not is_author(actor):
-        raise NotAllowed("您没有编写课程的权限。")
+        raise NotAllowed(N_("您没有编写课程的权限。"))
     fields = _course_fields(actor, title=title, summary=summary, category=category,
                             required=required, credit_hours=credit_hours, audience=audience)
     begin_write()
     slug = (slug or "").strip().lower()
     if slug and (not SLUG_RE.fullmatch(slug) or len(slug) > MAX_SLUG):
-        raise ValidationFailed("课程代号只能用小写字母、数字和 -，不超过 64 位。")
+        raise ValidationFailed(N_("课程代号只能用小写字母、数字和 -，不超过 64 位。"))
     if slug and db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
         raise Conflict(f"课程代号 {slug} 已被使用。")
     course = Course(slug=slug or _free_slug(), status="draft", version=1, owner_id=actor.id,
@@ -115,7 +116,7 @@ def publish_problems(course: Course) -> list[str]:
     lessons = live_lessons(course)
     problems = []
     if not lessons:
-        problems.append("课程至少要有一课。")
+        problems.append(N_("课程至少要有一课。"))
     for number, lesson in enumerate(lessons, start=1):
         if not lesson.body.strip():
             problems.append(f"第 {number} 课《{lesson.title}》还没有正文。")
@@ -142,7 +143,7 @@ def publish_course(actor, course: Course, ip: str = "") -> None:
     begin_write()
     problems = publish_problems(course)
     if problems:
-        raise ValidationFailed("课程还不能发布：", problems)
+        raise ValidationFailed(N_("课程还不能发布："), problems)
     course.status = "published"
     course.version += 1
     course.published_at = utcnow()
@@ -155,7 +156,7 @@ def unpublish_course(actor, course: Course, ip: str = "") -> None:
     """Back to draft: members no longer see it; their records stay."""
     ensure_editor(actor, course)
     if course.status != "published":
-        raise Conflict("这门课程没有发布。")
+        raise Conflict(N_("这门课程没有发布。"))
     course.status = "draft"
     record("authoring.course.unpublish", actor=actor, target=course.slug, ip=ip)
     db.session.commit()
@@ -176,7 +177,7 @@ def _check_lesson(title: str, minutes: int) -> str:
     if not title or len(title) > MAX_TITLE:
         raise ValidationFailed(f"课名不能为空，且不超过 {MAX_TITLE} 个字。")
     if minutes is None or not 1 <= int(minutes) <= 60:
-        raise ValidationFailed("阅读时间是 1 到 60 分钟。")
+        raise ValidationFailed(N_("阅读时间是 1 到 60 分钟。"))
     return title
 
 
@@ -190,7 +191,7 @@ def add_lesson(actor, course: Course, *, title: str, minutes: int = 5, key: str 
         raise ValidationFailed(f"一门课程最多 {MAX_LESSONS} 课。")
     key = (key or "").strip().lower()
     if key and not LESSON_ID.fullmatch(key):
-        raise ValidationFailed("课的代号只能用小写字母、数字和 -，不超过 40 位。")
+        raise ValidationFailed(N_("课的代号只能用小写字母、数字和 -，不超过 40 位。"))
     if key and db.session.scalar(select(Lesson.id).where(
             Lesson.course_id == course.id, Lesson.key == key)) is not None:
         raise Conflict(f"本课程已有代号为 {key} 的课。")
@@ -230,7 +231,7 @@ def update_lesson(actor, lesson: Lesson, *, title: str, minutes: int, body: str,
     if audio is not None and db.session.scalar(select(MediaFile.id).where(
             MediaFile.course_id == course.id, MediaFile.path == audio,
             MediaFile.content_type.startswith("audio/"))) is None:
-        raise ValidationFailed("所选的音频不是本课程的音频文件。")
+        raise ValidationFailed(N_("所选的音频不是本课程的音频文件。"))
     html = preview_html(course, body)
     new = dict(title=title, minutes=int(minutes), body=body, audio=audio, html=html)
     changed = sorted(k for k, v in new.items() if getattr(lesson, k) != v)
@@ -263,7 +264,7 @@ def move_lesson(actor, lesson: Lesson, direction: str, ip: str = "") -> None:
     lessons = live_lessons(course)
     index = next((i for i, item in enumerate(lessons) if item.id == lesson.id), None)
     if index is None:
-        raise NotFound("这一课已归档。")
+        raise NotFound(N_("这一课已归档。"))
     other = index - 1 if direction == "up" else index + 1
     if direction not in ("up", "down") or not 0 <= other < len(lessons):
         return
@@ -308,13 +309,13 @@ def co_authors(course: Course) -> list[User]:
 def add_co_author(actor, course: Course, phone: str, ip: str = "") -> User:
     """Name the holder of ``phone`` co-author; they must hold "author" themselves."""
     if not can_manage_authors(actor, course):
-        raise NotAllowed("只有课程的创建者和管理员可以设置合作编写人。")
+        raise NotAllowed(N_("只有课程的创建者和管理员可以设置合作编写人。"))
     user = db.session.scalar(select(User).where(User.phone == (phone or "").strip(),
                                                 User.active.is_(True)))
     if user is None or not is_author(user):
-        raise ValidationFailed("没有这个手机号的讲师或宣传委员。")
+        raise ValidationFailed(N_("没有这个手机号的讲师或宣传委员。"))
     if user.id == course.owner_id:
-        raise Conflict("课程创建者本来就能编辑。")
+        raise Conflict(N_("课程创建者本来就能编辑。"))
     begin_write()
     if db.session.scalar(select(CourseAuthor.id).where(
             CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id)):
@@ -328,11 +329,11 @@ def add_co_author(actor, course: Course, phone: str, ip: str = "") -> User:
 
 def remove_co_author(actor, course: Course, user_id: int, ip: str = "") -> None:
     if not can_manage_authors(actor, course):
-        raise NotAllowed("只有课程的创建者和管理员可以设置合作编写人。")
+        raise NotAllowed(N_("只有课程的创建者和管理员可以设置合作编写人。"))
     row = db.session.scalar(select(CourseAuthor).where(
         CourseAuthor.course_id == course.id, CourseAuthor.user_id == user_id))
     if row is None:
-        raise NotFound("没有这位合作编写人。")
+        raise NotFound(N_("没有这位合作编写人。"))
     db.session.delete(row)
     record("authoring.author.remove", actor=actor, target=course.slug, ip=ip,
            detail={"user_id": user_id})

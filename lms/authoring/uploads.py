@@ -16,6 +16,7 @@ from lms.audit.services import record
 from lms.authoring.permissions import ensure_editor
 from lms.authoring.services import rerender_lessons
 from lms.core.errors import ValidationFailed
+from lms.core.i18n import N_
 from lms.courses import media
 from lms.courses.models import Course, MediaFile
 from lms.database import begin_write
@@ -38,7 +39,7 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
     already in the course is reused). Raises ValidationFailed with a message saying why not."""
     ensure_editor(actor, course)
     if not data:
-        raise ValidationFailed("文件是空的。")
+        raise ValidationFailed(N_("文件是空的。"))
     kind = media.sniff(data[:64])
     if kind is None:
         raise ValidationFailed(f"“{filename}”的内容不是可用的{ACCEPTED}，没有上传。"

@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 
 from lms.core.errors import ValidationFailed
+from lms.core.i18n import N_
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 KEEP_SECONDS = 24 * 3600
@@ -44,8 +45,8 @@ def park(kind: str, owner_id: int, data: bytes) -> str:
 def parked(kind: str, owner_id: int, token: str) -> Path:
     """The parked file for this owner and token; ValidationFailed when gone or not theirs."""
     if not TOKEN.fullmatch(token or ""):
-        raise ValidationFailed("预览已过期，请重新上传文件。")
+        raise ValidationFailed(N_("预览已过期，请重新上传文件。"))
     path = _folder(kind) / f"{owner_id}-{token}.upload"
     if not path.exists():
-        raise ValidationFailed("预览已过期，请重新上传文件。")
+        raise ValidationFailed(N_("预览已过期，请重新上传文件。"))
     return path

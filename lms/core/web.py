@@ -10,6 +10,8 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from lms.core.i18n import N_
+
 #: same-origin everything; no inline script; speech synthesis and media need nothing extra
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
        "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -31,14 +33,14 @@ def set_security_headers(response):
 
 
 ERROR_TEXT = {
-    400: ("请求有误", "提交的内容无法处理。如果是表单已过期，请返回刷新后再试。"),
-    403: ("没有权限", "您没有查看这个页面的权限。"),
-    404: ("页面不存在", "找不到这个页面，可能链接有误或内容已下线。"),
-    405: ("请求有误", "这个页面不接受这种请求。"),
-    409: ("内容已变化", "这项操作已经完成，或内容刚被修改过。请刷新后再看。"),
-    413: ("文件太大", "上传的文件超过了大小限制。"),
-    429: ("操作太频繁", "请求次数太多，请稍等一分钟再试。"),
-    500: ("出错了", "服务器出了点问题，请稍后再试。我们已记录下来。"),
+    400: (N_("请求有误"), N_("提交的内容无法处理。如果是表单已过期，请返回刷新后再试。")),
+    403: (N_("没有权限"), N_("您没有查看这个页面的权限。")),
+    404: (N_("页面不存在"), N_("找不到这个页面，可能链接有误或内容已下线。")),
+    405: (N_("请求有误"), N_("这个页面不接受这种请求。")),
+    409: (N_("内容已变化"), N_("这项操作已经完成，或内容刚被修改过。请刷新后再看。")),
+    413: (N_("文件太大"), N_("上传的文件超过了大小限制。")),
+    429: (N_("操作太频繁"), N_("请求次数太多，请稍等一分钟再试。")),
+    500: (N_("出错了"), N_("服务器出了点问题，请稍后再试。我们已记录下来。")),
 }
 
 

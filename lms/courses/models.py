@@ -6,10 +6,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.i18n import N_
 from lms.core.models import IdMixin, TimestampMixin
 from lms.extensions import db
 
-CATEGORIES = ("理论", "政策", "实用技术", "干部", "农民")
+CATEGORIES = (N_("理论"), N_("政策"), N_("实用技术"), N_("干部"), N_("农民"))
 COURSE_STATUSES = ("draft", "published", "archived")
 
 

@@ -1,6 +1,7 @@
 """The organisation tree, roles on it, members and the roster."""
 from flask import Blueprint
 
+from lms.core.i18n import N_
 from lms.core.nav import add_nav
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs", cli_group="orgs")
@@ -12,6 +13,6 @@ def _sees_members(user) -> bool:
     return can(user, "view_members")
 
 
-add_nav(bp, "orgs.index", "组织与党员", 50, _sees_members)
+add_nav(bp, "orgs.index", N_("组织与党员"), 50, _sees_members)
 
 from lms.orgs import cli, session_guard, views  # noqa: E402,F401

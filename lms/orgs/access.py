@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import false, or_, select
 
 from lms.core.errors import NotAllowed
+from lms.core.i18n import N_
 from lms.extensions import db
 from lms.orgs.models import Membership, Organization
 
@@ -77,7 +78,7 @@ def can(user, capability: str, org: Organization | None = None) -> bool:
 def authorize(user, capability: str, org: Organization | None = None) -> None:
     """Raise NotAllowed unless :func:`can`."""
     if not can(user, capability, org):
-        raise NotAllowed("您没有权限进行此操作。")
+        raise NotAllowed(N_("您没有权限进行此操作。"))
 
 
 def in_scope(column, paths: list[str] | None):

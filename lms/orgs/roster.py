@@ -16,6 +16,7 @@ from lms.auth.passwords import hash_password, one_time_code
 from lms.auth.services import normalize_phone, valid_phone
 from lms.core import sheets
 from lms.core.errors import ValidationFailed
+from lms.core.i18n import N_
 from lms.extensions import db
 from lms.orgs.access import authorize, can, in_scope, scope_paths
 from lms.orgs.models import Membership, Organization
@@ -145,7 +146,7 @@ def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
             record("roster.import", actor=actor, ok=False, ip=ip, target=filename[:200],
                    detail={"problems": len(problems)})
             db.session.commit()
-            raise ValidationFailed("导入失败，没有写入任何数据。", problems)
+            raise ValidationFailed(N_("导入失败，没有写入任何数据。"), problems)
         return outcome
     for row in parsed.rows:
         org = orgs[row.org_code]

@@ -9,6 +9,7 @@ from lms.audit.services import record
 from lms.auth.models import MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code
 from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.extensions import db
 from lms.orgs.access import authorize, forget_memberships
 from lms.orgs.models import ALLOWED_PARENTS, ORG_KINDS, ROLES, Membership, Organization
@@ -28,7 +29,7 @@ def _check_parent(kind: str, parent: Organization | None) -> None:
         raise ValidationFailed(f"未知的组织类型：{kind}")
     parent_kind = parent.kind if parent is not None else None
     if parent_kind not in ALLOWED_PARENTS[kind]:
-        raise ValidationFailed("这种组织不能设在所选的上级组织下面。")
+        raise ValidationFailed(N_("这种组织不能设在所选的上级组织下面。"))
 
 
 def create_org(actor, *, name: str, kind: str, code: str, parent: Organization | None,
@@ -41,9 +42,9 @@ def create_org(actor, *, name: str, kind: str, code: str, parent: Organization |
         authorize(actor, "manage_orgs", parent)
     name = name.strip()
     if not name or len(name) > 80:
-        raise ValidationFailed("名称不能为空，且不超过 80 个字。")
+        raise ValidationFailed(N_("名称不能为空，且不超过 80 个字。"))
     if not CODE_RE.match(code or ""):
-        raise ValidationFailed("代码只能用字母、数字、- 和 _，不超过 32 位。")
+        raise ValidationFailed(N_("代码只能用字母、数字、- 和 _，不超过 32 位。"))
     _check_parent(kind, parent)
     if db.session.scalar(select(Organization.id).where(Organization.code == code)):
         raise Conflict(f"代码 {code} 已被使用。")
@@ -61,7 +62,7 @@ def rename_org(actor, org: Organization, name: str, ip: str = "") -> None:
     authorize(actor, "manage_orgs", org)
     name = name.strip()
     if not name or len(name) > 80:
-        raise ValidationFailed("名称不能为空，且不超过 80 个字。")
+        raise ValidationFailed(N_("名称不能为空，且不超过 80 个字。"))
     old = org.name
     org.name = name
     record("org.rename", actor=actor, target=org.code, ip=ip, detail={"from": old, "to": name})
@@ -73,7 +74,7 @@ def move_org(actor, org: Organization, new_parent: Organization, ip: str = "") -
     authorize(actor, "manage_orgs", org)
     authorize(actor, "manage_orgs", new_parent)
     if new_parent.path.startswith(org.path):
-        raise ValidationFailed("不能把组织移到它自己或它的下级组织下面。")
+        raise ValidationFailed(N_("不能把组织移到它自己或它的下级组织下面。"))
     _check_parent(org.kind, new_parent)
     old_prefix, new_prefix = org.path, f"{new_parent.path}{org.id}/"
     depth_shift = new_parent.depth + 1 - org.depth
@@ -146,9 +147,9 @@ def update_member(actor, user: User, *, name: str, status: str | None, org: Orga
         authorize(actor, "manage_members", current)
     authorize(actor, "manage_members", org)
     if status is not None and status not in MEMBER_STATUSES:
-        raise ValidationFailed("未知的党员状态。")
+        raise ValidationFailed(N_("未知的党员状态。"))
     if not name.strip():
-        raise ValidationFailed("姓名不能为空。")
+        raise ValidationFailed(N_("姓名不能为空。"))
     new = {
         "name": name.strip(),
         "status": status,

@@ -54,7 +54,7 @@ def _member_or_404(user_id: int) -> tuple[User, Organization]:
 def _flash_error(error: DomainError) -> None:
     flash(_(str(error)), "error")
     for problem in getattr(error, "problems", []):
-        flash(problem, "error")
+        flash(_(problem), "error")
 
 
 @bp.get("/")
@@ -255,7 +255,7 @@ def roster_import():
                                            confirm.filename.data or "", ip=client_ip())
         except ValidationFailed as error:
             return render_template("orgs/roster_import.html", form=upload,
-                                   problems=error.problems or [str(error)], preview=None)
+                                   problems=error.problems or [_(str(error))], preview=None)
         path.unlink(missing_ok=True)
         return render_template("orgs/roster_done.html", outcome=outcome)
     if upload.validate_on_submit():

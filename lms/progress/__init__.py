@@ -6,6 +6,7 @@ extras, and learns about passed checks and quizzes from `lms.quizzes.signals`.
 """
 from flask import Blueprint
 
+from lms.core.i18n import N_
 from lms.core.nav import add_nav
 
 bp = Blueprint("progress", __name__)
@@ -23,8 +24,8 @@ def _make_home(state):
 
 
 bp.record_once(_make_home)
-add_nav(bp, "progress.my_study", "我的学习", 0, lambda user: True)
-add_nav(bp, "progress.branch_index", "学习情况", 40, _sees_reports)
+add_nav(bp, "progress.my_study", N_("我的学习"), 0, lambda user: True)
+add_nav(bp, "progress.branch_index", N_("学习情况"), 40, _sees_reports)
 
 from lms.progress import demo, services, views  # noqa: E402,F401
 

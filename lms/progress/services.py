@@ -25,6 +25,7 @@ from lms.audit.services import record
 from lms.auth.models import User
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.courses.models import Course, Lesson
 from lms.database import begin_write
 from lms.extensions import db
@@ -108,7 +109,7 @@ def _reach_end(user_id: int, lesson: Lesson, *, check_passed: bool) -> LessonPro
 def _lesson(lesson_id: int) -> Lesson:
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None:
-        raise NotFound("没有这一课。")
+        raise NotFound(N_("没有这一课。"))
     return lesson
 
 
@@ -212,7 +213,7 @@ def record_visit(user: User, lesson: Lesson) -> None:
     Seeing a lesson earns nothing by itself (proof of study, not clicks).
     """
     if lesson.archived:
-        raise NotFound("这一课已下线。")
+        raise NotFound(N_("这一课已下线。"))
     begin_write()
     _ensure_enrollment(user.id, lesson.course_id)
     row = _progress(user.id, lesson)
@@ -226,11 +227,11 @@ def mark_read(user: User, lesson: Lesson) -> LessonProgress:
     Raises Conflict for a lesson with a check: only passing the check completes it.
     """
     if lesson.archived:
-        raise NotFound("这一课已下线。")
+        raise NotFound(N_("这一课已下线。"))
     begin_write()
     if _live_check_id(lesson.id) is not None:
         db.session.rollback()
-        raise Conflict("这一课有随堂测验，答完并通过测验才算完成。")
+        raise Conflict(N_("这一课有随堂测验，答完并通过测验才算完成。"))
     row = _reach_end(user.id, lesson, check_passed=True)
     try_complete_course(user, lesson.course_id)
     db.session.commit()
@@ -255,9 +256,9 @@ def assign_course(actor: User, course: Course, org: Organization, due_on: date,
     """
     authorize(actor, "assign_courses", org)
     if course.status != "published" or not course_open_to(course, org):
-        raise ValidationFailed("这门课没有向这个党组织开放，不能布置为必修。")
+        raise ValidationFailed(N_("这门课没有向这个党组织开放，不能布置为必修。"))
     if due_on < years.today():
-        raise ValidationFailed("截止日期不能早于今天。")
+        raise ValidationFailed(N_("截止日期不能早于今天。"))
     begin_write()
     assignment = db.session.scalar(select(CourseAssignment).where(
         CourseAssignment.course_id == course.id, CourseAssignment.org_id == org.id))
@@ -293,22 +294,22 @@ def record_manual_hours(actor: User, member: User, *, hours: float, year: int, c
     """
     org = db.session.get(Organization, member.org_id) if member.org_id else None
     if org is None:
-        raise ValidationFailed("这位党员不在任何党组织中，不能登记学时。")
+        raise ValidationFailed(N_("这位党员不在任何党组织中，不能登记学时。"))
     authorize(actor, "manage_members", org)
     if actor.id == member.id:
-        raise ValidationFailed("不能给自己登记学时，请由上级组织登记。")
+        raise ValidationFailed(N_("不能给自己登记学时，请由上级组织登记。"))
     reason = (reason or "").strip()
     if len(reason) < 2 or len(reason) > 200:
-        raise ValidationFailed("请写明登记原因（2 到 200 个字），例如“3月党课，集中学习 2 小时”。")
+        raise ValidationFailed(N_("请写明登记原因（2 到 200 个字），例如“3月党课，集中学习 2 小时”。"))
     if category not in MANUAL_CATEGORIES:
-        raise ValidationFailed("请选择学时类别。")
+        raise ValidationFailed(N_("请选择学时类别。"))
     now_year = years.this_year()
     if year not in (now_year, now_year - 1):
         raise ValidationFailed(f"只能登记 {now_year - 1} 年或 {now_year} 年的学时。")
     try:
         hours = round(float(hours), 2)
     except (TypeError, ValueError):
-        raise ValidationFailed("学时应是数字，例如 2 或 0.5。") from None
+        raise ValidationFailed(N_("学时应是数字，例如 2 或 0.5。")) from None
     if hours == 0 or abs(hours) > MAX_MANUAL_HOURS or hours != hours:
         raise ValidationFailed(f"学时应在 -{MAX_MANUAL_HOURS} 到 {MAX_MANUAL_HOURS} 之间且不为 0"
                                "（负数用于更正）。")

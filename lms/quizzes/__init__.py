@@ -7,6 +7,7 @@ trainer's per-question statistics.
 from flask import Blueprint
 
 from lms.core.hooks import add_page_extra
+from lms.core.i18n import N_
 from lms.core.nav import add_nav
 
 bp = Blueprint("quizzes", __name__)
@@ -18,8 +19,8 @@ def _is_author(user) -> bool:
     return can(user, "author")
 
 
-add_nav(bp, "quizzes.wrong_answers", "错题本", 30, lambda user: True)
-add_nav(bp, "quizzes.stats_index", "题目统计", 70, _is_author)
+add_nav(bp, "quizzes.wrong_answers", N_("错题本"), 30, lambda user: True)
+add_nav(bp, "quizzes.stats_index", N_("题目统计"), 70, _is_author)
 
 from lms.quizzes import views  # noqa: E402
 

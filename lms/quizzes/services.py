@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.courses.models import Course
 from lms.courses.queries import user_org_path, visible_to
 from lms.database import begin_write
@@ -63,7 +64,7 @@ def live_quiz(user, quiz_id: int) -> tuple[Quiz, Course]:
         .where(Quiz.id == quiz_id, Quiz.archived.is_(False),
                visible_to(user, user_org_path(user)))).first()
     if row is None:
-        raise NotFound("没有这个测验。")
+        raise NotFound(N_("没有这个测验。"))
     return row[0], row[1]
 
 
@@ -106,16 +107,16 @@ def start_attempt(user, quiz_id: int, *, now: datetime | None = None,
             .where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)).one()
         if quiz.max_attempts and used >= quiz.max_attempts:
             db.session.rollback()
-            raise Conflict("这个测验的次数已经用完了。")
+            raise Conflict(N_("这个测验的次数已经用完了。"))
         if quiz.lesson_id is not None and any_passed:
             db.session.rollback()
-            raise Conflict("您已经通过了本课测验。")
+            raise Conflict(N_("您已经通过了本课测验。"))
         bank = list(db.session.scalars(select(Question).where(
             Question.quiz_id == quiz.id, Question.archived.is_(False))
             .order_by(Question.position)))
         if not bank:
             db.session.rollback()
-            raise Conflict("这个测验还没有题目。")
+            raise Conflict(N_("这个测验还没有题目。"))
         seen = dict(db.session.execute(
             select(Response.question_key, func.count(Response.id))
             .join(Attempt, Attempt.id == Response.attempt_id)
@@ -143,7 +144,7 @@ def start_attempt(user, quiz_id: int, *, now: datetime | None = None,
             db.session.rollback()
             continue
         return Started(attempt, "created")
-    raise Conflict("测验正在开始，请刷新页面。")
+    raise Conflict(N_("测验正在开始，请刷新页面。"))
 
 
 def _mastery(quiz: Quiz, entries: list) -> int | None:
@@ -156,7 +157,7 @@ def _typed_answers(entries: Mapping[str, dict], answers: Mapping[str, object]) -
     """Form values → stored lists; ValidationFailed names every foreign key or bad value."""
     foreign = sorted(k for k in answers if k not in entries)
     if foreign:
-        raise ValidationFailed("答案里有不属于这次测验的题目。", foreign)
+        raise ValidationFailed(N_("答案里有不属于这次测验的题目。"), foreign)
     stored, problems = {}, []
     for key, raw in answers.items():
         entry = entries[key]
@@ -168,7 +169,7 @@ def _typed_answers(entries: Mapping[str, dict], answers: Mapping[str, object]) -
         except ValueError:
             problems.append(key)
     if problems:
-        raise ValidationFailed("有的答案格式不对，请重新选择后再保存。", problems)
+        raise ValidationFailed(N_("有的答案格式不对，请重新选择后再保存。"), problems)
     return stored
 
 
@@ -188,11 +189,11 @@ def save_answers(user, attempt_id: int, answers: Mapping[str, object], *,
         Attempt.id == attempt_id, Attempt.user_id == user.id).with_for_update())
     try:
         if attempt is None:
-            raise NotFound("没有这次测验。")
+            raise NotFound(N_("没有这次测验。"))
         if attempt.state != "in_progress":
-            raise Conflict("这次测验已经交卷，答案不能再修改。")
+            raise Conflict(N_("这次测验已经交卷，答案不能再修改。"))
         if attempt.deadline is not None and now > attempt.deadline:
-            raise Conflict("答题时间已到，不能再保存答案。请交卷。")
+            raise Conflict(N_("答题时间已到，不能再保存答案。请交卷。"))
         stored = _typed_answers({e["key"]: e for e in attempt.snapshot}, answers)
     except Exception:
         db.session.rollback()
@@ -241,7 +242,7 @@ def _claim_and_grade(user, attempt_id: int, answers, now: datetime) -> Submitted
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
         .execution_options(populate_existing=True)).first()
     if row is None:
-        raise NotFound("没有这次测验。")
+        raise NotFound(N_("没有这次测验。"))
     attempt, quiz = row
     late = attempt.deadline is not None and attempt.submitted_at is not None \
         and attempt.submitted_at > attempt.deadline + GRACE

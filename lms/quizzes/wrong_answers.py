@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.i18n import N_
 from lms.courses.models import Course
 from lms.database import begin_write
 from lms.extensions import db
@@ -149,22 +150,22 @@ def practise(user, entry_id: int, raw: object, *, now: datetime | None = None) -
             .join(Quiz, Quiz.id == WrongAnswer.quiz_id)
             .where(WrongAnswer.id == entry_id, WrongAnswer.user_id == user.id)).first()
         if found is None:
-            raise NotFound("错题本里没有这道题。")
+            raise NotFound(N_("错题本里没有这道题。"))
         row, review, lesson_id = found
         if row.resolved_at is not None:
-            raise Conflict("这道题已经掌握，移出了错题本。")
+            raise Conflict(N_("这道题已经掌握，移出了错题本。"))
         busy, passed = _locks(user.id, {row.quiz_id} if lesson_id is not None else set())
         if (row.course_id, row.question_key) in busy:
-            raise Conflict("这道题在您正在做的测验里，交卷后再练习。")
+            raise Conflict(N_("这道题在您正在做的测验里，交卷后再练习。"))
         if lesson_id is not None and row.quiz_id not in passed:
-            raise Conflict("通过本课测验后才能练习这道题。")
+            raise Conflict(N_("通过本课测验后才能练习这道题。"))
         entry = row.question
         try:
             if isinstance(raw, (list, tuple)):
                 raw = snapshot.form_value(entry["kind"], raw)
             response = normalize_response(snapshot.as_question(entry), raw)
         except ValueError as error:
-            raise ValidationFailed("答案格式不对，请重新选择。") from error
+            raise ValidationFailed(N_("答案格式不对，请重新选择。")) from error
         correct = grade(snapshot.as_question(entry), response).correct
     except Exception:
         db.session.rollback()

@@ -1,5 +1,6 @@
 """The trainer's editor (课程编写): pages under /authoring, for users holding "author"."""
 from lms.authoring import bp
+from lms.core.i18n import N_
 from lms.core.nav import add_nav
 
 
@@ -9,6 +10,6 @@ def _authors(user) -> bool:
     return is_author(user)
 
 
-add_nav(bp, "authoring.index", "课程编写", 40, _authors)
+add_nav(bp, "authoring.index", N_("课程编写"), 40, _authors)
 
 from lms.authoring.views import courses, imports, lessons, quizzes  # noqa: E402,F401

@@ -48,7 +48,7 @@ def question_or_404(quiz: Quiz, question_id: int) -> Question:
 def flash_error(error: DomainError) -> None:
     flash(_(str(error)), "error")
     for problem in getattr(error, "problems", []):
-        flash(problem, "error")
+        flash(_(problem), "error")
 
 
 def audience_choices(course: Course | None = None):

@@ -75,7 +75,7 @@ def import_bank(course_id: int):
         plan = plan_import(course, form.target.data, data, filename, form.format.data,
                            form.mode.data)
     except DomainError as error:
-        return _page(course, form, problems=[str(error), *getattr(error, "problems", [])])
+        return _page(course, form, problems=[_(str(error)), *getattr(error, "problems", [])])
     confirm = None
     if plan.ok:
         confirm = ImportConfirmForm(token=_park(data), filename=filename,
@@ -99,7 +99,7 @@ def import_confirm(course_id: int):
     except DomainError as error:
         upload = ImportForm()
         upload.target.choices = _targets(course)
-        return _page(course, upload, problems=[str(error), *getattr(error, "problems", [])])
+        return _page(course, upload, problems=[_(str(error)), *getattr(error, "problems", [])])
     path.unlink(missing_ok=True)
     flash(_("已导入 %(new)d 道新题，更新 %(upd)d 道。", new=plan.count("new"),
             upd=plan.count("update")), "success")

@@ -25,6 +25,13 @@ from lms.extensions import db
 from lms.orgs.access import requires
 
 
+def quiz_label(quiz) -> str:
+    """The quiz's heading, in the reader's language."""
+    if quiz.lesson_id is None:
+        return _("期末测验")
+    return _("《%(t)s》随堂测验", t=db.session.get(Lesson, quiz.lesson_id).title)
+
+
 @bp.post("/courses/<int:course_id>/final")
 @requires("author")
 def create_final(course_id: int):
@@ -79,7 +86,7 @@ def quiz(course_id: int, quiz_id: int):
     lesson = db.session.get(Lesson, quiz.lesson_id) if quiz.lesson_id else None
     return render_template(
         "authoring/quiz.html", course=course, quiz=quiz, lesson=lesson, form=form,
-        label=bank.quiz_label(quiz), questions=bank.live_questions(quiz),
+        label=quiz_label(quiz), questions=bank.live_questions(quiz),
         archived=bank.archived_questions(quiz), button=EmptyForm(), letters=LETTERS)
 
 
@@ -137,7 +144,7 @@ def _question_page(course_id: int, quiz_id: int, question_id: int | None):
         else:
             flash(_("请检查标红的内容。"), "error")
     return render_template("authoring/question.html", course=course, quiz=quiz,
-                           question=question, form=form, label=bank.quiz_label(quiz))
+                           question=question, form=form, label=quiz_label(quiz))
 
 
 @bp.route("/courses/<int:course_id>/quizzes/<int:quiz_id>/questions/new",
@@ -169,7 +176,7 @@ def remove_question(course_id: int, quiz_id: int, question_id: int):
             flash(_("已删除。") if outcome == "deleted"
                   else _("已有学员答过这道题，已归档（不再出题，过去的答题记录不变）。"), "success")
             for note in notes:
-                flash(note, "success")
+                flash(_(note), "success")
     return redirect(url_for("authoring.quiz", course_id=course.id, quiz_id=quiz.id) + "#bank")
 
 
@@ -193,7 +200,7 @@ def quiz_as_member(course_id: int, quiz_id: int):
     course = course_or_404(course_id)
     quiz = quiz_or_404(course, quiz_id)
     return render_template("authoring/quiz_as_member.html", course=course, quiz=quiz,
-                           label=bank.quiz_label(quiz), questions=bank.live_questions(quiz),
+                           label=quiz_label(quiz), questions=bank.live_questions(quiz),
                            letters=LETTERS)
 
 
