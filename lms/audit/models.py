@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.clock import utcnow
-from lms.core.models import IdMixin
+from lms.core.models import AppendOnlyError, IdMixin, append_only
 from lms.extensions import db
 
 
@@ -27,20 +27,8 @@ class AuditLog(IdMixin, db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-class AuditLogIsAppendOnly(RuntimeError):
+class AuditLogIsAppendOnly(AppendOnlyError):
     pass
 
 
-@event.listens_for(AuditLog, "before_update")
-@event.listens_for(AuditLog, "before_delete")
-def _refuse_change(mapper, connection, target):
-    raise AuditLogIsAppendOnly("audit rows are never changed or deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state):
-    """``session.execute(update(AuditLog))`` and ``delete(AuditLog)`` skip the mapper events
-    above, so the ORM's bulk statements are refused here."""
-    if (state.is_update or state.is_delete) and any(
-            mapper.class_ is AuditLog for mapper in state.all_mappers):
-        raise AuditLogIsAppendOnly("audit rows are never changed or deleted")
+append_only(AuditLog, AuditLogIsAppendOnly, "audit rows are never changed or deleted")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.clock import utcnow
-from lms.core.models import IdMixin
+from lms.core.models import AppendOnlyError, IdMixin, append_only
 from lms.extensions import db
 
 ENROLLMENT_SOURCES = ("self", "assigned")
@@ -115,19 +115,8 @@ class StudyHours(IdMixin, db.Model):
     org_path: Mapped[str] = mapped_column(String(255), default="", index=True)
 
 
-class LedgerIsAppendOnly(RuntimeError):
+class LedgerIsAppendOnly(AppendOnlyError):
     pass
 
 
-@event.listens_for(StudyHours, "before_update")
-@event.listens_for(StudyHours, "before_delete")
-def _refuse_change(mapper, connection, target):
-    raise LedgerIsAppendOnly("study-hours entries are never changed or deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state):
-    """Bulk ``update(StudyHours)`` / ``delete(StudyHours)`` skip the mapper events above."""
-    if (state.is_update or state.is_delete) and any(
-            mapper.class_ is StudyHours for mapper in state.all_mappers):
-        raise LedgerIsAppendOnly("study-hours entries are never changed or deleted")
+append_only(StudyHours, LedgerIsAppendOnly, "study-hours entries are never changed or deleted")
