@@ -45,7 +45,7 @@ def answer_right(page, entry):
         " return s && s.textContent.indexOf('已保存') >= 0; }", arg=entry["key"])
 
 
-def test_lesson_check_and_final_quiz_on_a_phone(phone_page, member, make_course, outside_hosts):
+def test_from_lesson_to_credited_hours_on_a_phone(phone_page, member, make_course, outside_hosts):
     course = make_course(check=3, mastery=2, bank=5, draw=4)
     slug, check_id, final_id = course["course"].slug, course["check"].id, course["final"].id
     db.session.commit()
@@ -78,6 +78,9 @@ def test_lesson_check_and_final_quiz_on_a_phone(phone_page, member, make_course,
     page.click("button:has-text('确定交卷')")
     page.wait_for_selector("text=4 / 4")
     assert "解析" in page.inner_text("main")
+    # the lesson is complete and the final quiz passed: the course's 2 学时 are on 我的学习
+    page.goto(f"{page.base}/study/")
+    assert "已获 2 学时" in page.inner_text("main")
     assert outside_hosts(page.requested) == []
 
 
