@@ -17,6 +17,14 @@ _TMP = Path(tempfile.mkdtemp(prefix="fieldside-tests-"))
 os.environ["FIELDSIDE_INSTANCE"] = str(_TMP / "instance")
 os.environ.pop("DATABASE_URL", None)
 
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# shared, noisy machines: no per-example deadline; in CI the same examples every run, so a
+# submission's result does not depend on what the random search happens to try that day
+hypothesis_settings.register_profile("fieldside", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "fieldside")
+
 from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402

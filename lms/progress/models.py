@@ -99,6 +99,9 @@ class StudyHours(IdMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "source", "source_id", name="uq_study_hours_once"),
         Index("ix_study_hours_user_year", "user_id", "year"),
+        #: the whole year's ledger summed per member in one ordered, index-only pass (the
+        #: county roll-up): no table row is read and no hash of 20,000 sums is built
+        Index("ix_study_hours_year_user_hours", "year", "user_id", "hours"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -34,33 +34,63 @@ def _in_subtree(node: Organization):
 
 def _members(node: Organization):
     """Members (a status, an active account) placed anywhere under ``node``, as a CTE that
-    every other part joins. Used several times, it is computed once (materialised) on both
-    databases, and the subtree's users are found through ix_users_org_id."""
+    every other part joins. The subtree's users are found through ix_users_org_id: ``org_id IN
+    (the subtree's ids)``, not a join filtered by path, which SQLite runs as a scan of every
+    user. SQLite computes the CTE once (materialised); PostgreSQL inlines it (NOT MATERIALIZED)
+    so that its planner sees the users' statistics: a CTE's columns have none, and the
+    estimates it makes without them for a county are off by orders of magnitude, which
+    buys the roll-up a JIT-compiled plan (some 70 ms of compiling on every request)."""
+    subtree = select(Organization.id).where(_in_subtree(node))
     return (select(User.id.label("user_id"), User.name.label("name"),
                    User.status.label("status"), User.is_exempt.label("exempt"),
                    User.org_id.label("org_id"), Organization.name.label("org_name"))
             .join(Organization, Organization.id == User.org_id)
-            .where(_in_subtree(node), User.status.isnot(None), User.active.is_(True))
-            .cte("members"))
+            .where(User.org_id.in_(subtree), User.status.isnot(None), User.active.is_(True))
+            .cte("members").prefix_with("NOT MATERIALIZED", dialect="postgresql"))
+
+
+def _hours(members, year: int, *, whole: bool = False):
+    """Each member's hours of ``year``, summed over the ledger.
+
+    ``whole``: sum the whole year's ledger instead of looking each member up (the root of the
+    tree, where the subtree is everyone): one range of ix_study_hours_year_user_hours read in
+    member order, instead of one index probe per member; people outside the subtree drop out
+    where the caller joins the members."""
+    stmt = (select(StudyHours.user_id, func.sum(StudyHours.hours).label("hours"))
+            .where(StudyHours.year == year))
+    if not whole:
+        stmt = stmt.where(StudyHours.user_id.in_(select(members.c.user_id)))
+    return stmt.group_by(StudyHours.user_id).subquery("hours")
+
+
+def _cadres(members, *, whole: bool = False):
+    """Holders of a 支委 role, joined (a correlated EXISTS per member misleads the PostgreSQL
+    planner on a county-sized tree into a costly, JIT-compiled plan). ``whole``: every holder
+    (a few per branch), without matching them against the members first."""
+    stmt = select(Membership.user_id).where(Membership.role.in_(sorted(CADRE_ROLES)))
+    if not whole:
+        stmt = stmt.where(Membership.user_id.in_(select(members.c.user_id)))
+    return stmt.group_by(Membership.user_id).subquery("cadres")
+
+
+def _by_org(node: Organization):
+    """(course, organisation, due date) for every published assignment reaching a node under
+    ``node``: each assignment reaches every node below its own; expanded to nodes first (few
+    rows), so members join on org_id equality instead of a LIKE per member."""
+    assigned_at, reached = aliased(Organization), aliased(Organization)
+    return (select(CourseAssignment.course_id, reached.id.label("org_id"),
+                   func.min(CourseAssignment.due_on).label("due_on"))
+            .join(assigned_at, assigned_at.id == CourseAssignment.org_id)
+            .join(reached, reached.path.startswith(assigned_at.path))
+            .join(Course, and_(Course.id == CourseAssignment.course_id,
+                               Course.status == "published"))
+            .where(reached.path.startswith(node.path))
+            .group_by(CourseAssignment.course_id, reached.id))
 
 
 def _yearly_parts(node: Organization, members, year: int, today: date):
     """Per-member subqueries: hours of ``year``, required courses, 支委 roles."""
-    member_ids = select(members.c.user_id)
-    hours = (select(StudyHours.user_id, func.sum(StudyHours.hours).label("hours"))
-             .where(StudyHours.year == year, StudyHours.user_id.in_(member_ids))
-             .group_by(StudyHours.user_id).subquery("hours"))
-    # each assignment reaches every node below its own; expand to nodes first (few rows), so
-    # members join on org_id equality instead of a LIKE per member
-    assigned_at, reached = aliased(Organization), aliased(Organization)
-    by_org = (select(CourseAssignment.course_id, reached.id.label("org_id"),
-                     func.min(CourseAssignment.due_on).label("due_on"))
-              .join(assigned_at, assigned_at.id == CourseAssignment.org_id)
-              .join(reached, reached.path.startswith(assigned_at.path))
-              .join(Course, and_(Course.id == CourseAssignment.course_id,
-                                 Course.status == "published"))
-              .where(reached.path.startswith(node.path))
-              .group_by(CourseAssignment.course_id, reached.id).subquery("by_org"))
+    by_org = _by_org(node).subquery("by_org")
     required = (select(members.c.user_id,
                        func.count().label("assigned"),
                        func.count(CourseCompletion.id).label("done"),
@@ -73,12 +103,7 @@ def _yearly_parts(node: Organization, members, year: int, today: date):
                            and_(CourseCompletion.user_id == members.c.user_id,
                                 CourseCompletion.course_id == by_org.c.course_id))
                 .group_by(members.c.user_id).subquery("required"))
-    # holders of a 支委 role, joined (a correlated EXISTS per member misleads the PostgreSQL
-    # planner on a county-sized tree into a costly, JIT-compiled plan)
-    cadres = (select(Membership.user_id)
-              .where(Membership.role.in_(sorted(CADRE_ROLES)), Membership.user_id.in_(member_ids))
-              .group_by(Membership.user_id).subquery("cadres"))
-    return hours, required, cadres
+    return _hours(members, year), required, _cadres(members)
 
 
 @dataclass
@@ -177,31 +202,42 @@ class RollupRow:
 def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], RollupRow]:
     """One row per child of ``node`` (plus the node's own members), and the total.
 
-    SQL groups the members by their organisation (two queries in all); the per-organisation
-    sums are then folded into the child each organisation sits under.
+    SQL groups by organisation (two queries in all); the per-organisation sums are then folded
+    into the child each organisation sits under. Only the hours need a row per member (who is
+    on track); required courses are counted per organisation: assigned = members × courses
+    reaching the organisation, done = completions of those courses by its members.
     """
-    today = years.today()
     member_target, cadre_target = years.target_hours(False), years.target_hours(True)
+    whole = node.parent_id is None
     members = _members(node)
-    hours, required, cadres = _yearly_parts(node, members, year, today)
-    cadre = cadres.c.user_id.isnot(None)
-    per_member = (select(members.c.org_id, members.c.exempt,
-                         case((cadre, cadre_target), else_=member_target).label("target"),
-                         func.coalesce(hours.c.hours, 0).label("hours"),
-                         func.coalesce(required.c.assigned, 0).label("assigned"),
-                         func.coalesce(required.c.done, 0).label("done"))
-                  .select_from(members)
-                  .outerjoin(hours, hours.c.user_id == members.c.user_id)
-                  .outerjoin(required, required.c.user_id == members.c.user_id)
-                  .outerjoin(cadres, cadres.c.user_id == members.c.user_id)
-                  .subquery("per_member"))
-    m = per_member.c
+    hours, cadres = _hours(members, year, whole=whole), _cadres(members, whole=whole)
+    m = members.c
+    hours_col = func.coalesce(hours.c.hours, 0)
+    target_col = case((cadres.c.user_id.isnot(None), cadre_target), else_=member_target)
+    per_org = (select(m.org_id, func.count().label("members"),
+                      func.sum(case((m.exempt, 1), else_=0)).label("exempt"),
+                      func.sum(case((and_(m.exempt.is_(False), hours_col >= target_col), 1),
+                                    else_=0)).label("on_track"),
+                      func.sum(hours_col).label("hours"))
+               .select_from(members)
+               .outerjoin(hours, hours.c.user_id == m.user_id)
+               .outerjoin(cadres, cadres.c.user_id == m.user_id)
+               .group_by(m.org_id).subquery("per_org"))
+    by_org = _by_org(node).cte("by_org")
+    courses_at = (select(by_org.c.org_id, func.count().label("n"))
+                  .group_by(by_org.c.org_id).subquery("courses_at"))
+    done_at = (select(m.org_id, func.count().label("n"))
+               .select_from(CourseCompletion)
+               .join(members, m.user_id == CourseCompletion.user_id)
+               .join(by_org, and_(by_org.c.org_id == m.org_id,
+                                  by_org.c.course_id == CourseCompletion.course_id))
+               .group_by(m.org_id).subquery("done_at"))
+    p = per_org.c
     grouped = db.session.execute(
-        select(m.org_id, func.count(),
-               func.sum(case((m.exempt, 1), else_=0)),
-               func.sum(case((and_(m.exempt.is_(False), m.hours >= m.target), 1), else_=0)),
-               func.sum(m.hours), func.sum(m.assigned), func.sum(m.done))
-        .group_by(m.org_id)).all()
+        select(p.org_id, p.members, p.exempt, p.on_track, p.hours,
+               p.members * func.coalesce(courses_at.c.n, 0), func.coalesce(done_at.c.n, 0))
+        .outerjoin(courses_at, courses_at.c.org_id == p.org_id)
+        .outerjoin(done_at, done_at.c.org_id == p.org_id)).all()
     orgs = db.session.execute(
         select(Organization.id, Organization.path, Organization.name, Organization.kind,
                Organization.parent_id, Organization.code)

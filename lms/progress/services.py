@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, event, exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from lms.audit.services import record
 from lms.auth.models import User
@@ -121,11 +122,14 @@ def try_complete_course(user: User, course_id: int,
 
     Returns the new completion, or None (not yet complete, or completed before).
     """
-    _ensure_enrollment(user.id, course_id)
     # serialise concurrent completions of one member's course (FOR UPDATE; SQLite already
-    # has a single writer): the second one then sees what the first wrote
-    db.session.scalar(select(Enrollment.id).where(
-        Enrollment.user_id == user.id, Enrollment.course_id == course_id).with_for_update())
+    # has a single writer): the second one then sees what the first wrote. The lock is taken
+    # on the enrolment, made first when missing
+    enrolment = select(Enrollment.id).where(
+        Enrollment.user_id == user.id, Enrollment.course_id == course_id).with_for_update()
+    if db.session.scalar(enrolment) is None:
+        _ensure_enrollment(user.id, course_id)
+        db.session.scalar(enrolment)
     if db.session.scalar(select(CourseCompletion.id).where(
             CourseCompletion.user_id == user.id, CourseCompletion.course_id == course_id)):
         return None
@@ -167,6 +171,10 @@ def _org_path(org_id: int | None) -> str:
 
 # ---- signal receivers (inside the grading transaction: never commit) -----------------------
 
+#: session.info key: ids of passed attempts whose lesson a submitted signal already completed
+_CREDITED = "lesson_checks_credited"
+
+
 def on_lesson_check_submitted(quiz, *, user, lesson_id, attempt=None, passed=None, **_):
     """The check sits after the text: submitting it means the member reached the end."""
     lesson = _lesson(lesson_id)
@@ -176,9 +184,21 @@ def on_lesson_check_submitted(quiz, *, user, lesson_id, attempt=None, passed=Non
     row = _reach_end(user.id, lesson, check_passed=satisfied)
     if row.completed_at is not None:
         try_complete_course(user, lesson.course_id)
+        if attempt is not None and attempt.passed:
+            # grading sends "passed" right after this: it would do the same work again
+            db.session.info.setdefault(_CREDITED, set()).add(attempt.id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_credited(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_CREDITED, None)
 
 
 def on_lesson_check_passed(quiz, *, user, lesson_id, attempt=None, **_):
+    if attempt is not None and attempt.id in db.session.info.get(_CREDITED, ()):
+        db.session.info[_CREDITED].discard(attempt.id)
+        return
     lesson = _lesson(lesson_id)
     _reach_end(user.id, lesson, check_passed=True)
     try_complete_course(user, lesson.course_id)

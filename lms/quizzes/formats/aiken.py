@@ -150,6 +150,9 @@ def write_aiken(questions) -> bytes:
         stem_lines = [line.strip() for line in q.stem.split("\n") if line.strip()]
         if any(_OPTION.fullmatch(line) or _ANSWER.fullmatch(line) for line in stem_lines):
             problems.append("a stem line would read as an option or an ANSWER line")
+        if stem_lines and stem_lines[0].startswith("\ufeff"):
+            # a reader takes a leading byte-order mark for the file's encoding mark
+            problems.append("the stem starts with a byte-order mark (U+FEFF)")
         if problems:
             raise ValueError(f"question {q.key!r} cannot be written as Aiken: {'; '.join(problems)}")
         options = [f"{LETTERS[i]}. {' '.join(o.split())}" for i, o in enumerate(q.options)]

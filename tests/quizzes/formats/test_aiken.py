@@ -172,3 +172,11 @@ def test_random_aiken_text_never_raises(pieces):
 @given(mutated(SAMPLE.encode()))
 def test_mutated_file_never_raises(data):
     assert_well_formed(read_aiken(data), "line")
+
+
+def test_a_stem_starting_with_a_byte_order_mark_is_refused_not_lost():
+    """Found by Hypothesis: as the first question, such a stem read back as no question."""
+    question = QuestionData(key="q001", kind="single", stem="\ufeff", options=("a", "b"),
+                            answer=(0,))
+    with pytest.raises(ValueError, match="byte-order mark"):
+        write_aiken([question])
