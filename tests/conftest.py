@@ -225,6 +225,20 @@ def login(client):
 
 
 @pytest.fixture
+def client_for(app):
+    """``client_for(user)``: a client of its own (own cookies) signed in as ``user``; None for
+    an anonymous one."""
+    def make(user, password: str = PASSWORD):
+        client = app.test_client()
+        if user is not None:
+            response = client.post("/login", data={"phone": user.phone, "password": password})
+            assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return client
+
+    return make
+
+
+@pytest.fixture
 def count_queries(app):
     """``with count_queries() as n: ...`` then ``n[0]`` is the number of SQL statements run."""
     @contextmanager

@@ -67,29 +67,3 @@ def build_course(app):
     return build
 
 
-@pytest.fixture
-def client_for(app):
-    """``client_for(user)``: a test client signed in as ``user`` (None: anonymous).
-
-    Requests share the test's app context, where Flask-Login keeps the loaded user on ``g``;
-    these clients forget it before each request so that their own cookie decides who is signed
-    in, and several of them can take turns in one test.
-    """
-    from flask import g
-    from flask.testing import FlaskClient
-
-    from tests.conftest import PASSWORD
-
-    class FreshClient(FlaskClient):
-        def open(self, *args, **kwargs):
-            g.pop("_login_user", None)
-            return super().open(*args, **kwargs)
-
-    def make(user):
-        client = FreshClient(app, app.response_class, use_cookies=True)
-        if user is not None:
-            response = client.post("/login", data={"phone": user.phone, "password": PASSWORD})
-            assert response.status_code == 302
-        return client
-
-    return make

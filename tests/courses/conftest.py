@@ -116,34 +116,6 @@ def media_pack(tmp_path) -> Path:
 
 
 @pytest.fixture
-def client_for(app):
-    """``client_for(user)``: a test client signed in as ``user`` (None: anonymous).
-
-    Requests share the test's app context, where Flask-Login keeps the loaded user on ``g``;
-    these clients forget it before each request, so their own cookie decides who is signed in
-    and several of them can take turns in one test.
-    """
-    from flask import g
-    from flask.testing import FlaskClient
-
-    from tests.conftest import PASSWORD
-
-    class FreshClient(FlaskClient):
-        def open(self, *args, **kwargs):
-            g.pop("_login_user", None)
-            return super().open(*args, **kwargs)
-
-    def make(user):
-        client = FreshClient(app, app.response_class, use_cookies=True)
-        if user is not None:
-            response = client.post("/login", data={"phone": user.phone, "password": PASSWORD})
-            assert response.status_code == 302, response.get_data(as_text=True)[:300]
-        return client
-
-    return make
-
-
-@pytest.fixture
 def imported(app):
     """The three shipped modules imported; ``{slug: Course}``."""
     from lms.authoring.pack_sync import import_folders
