@@ -51,6 +51,14 @@ def visible_course(user, slug: str) -> Course | None:
         Course.slug == slug, visible_to(user, user_org_path(user))))
 
 
+def visible_lesson(user, lesson_id: int) -> Lesson | None:
+    """A live lesson of a course ``user`` may see, by id (the study pages post lesson ids)."""
+    return db.session.scalar(
+        select(Lesson).join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.id == lesson_id, Lesson.archived.is_(False),
+               visible_to(user, user_org_path(user))))
+
+
 def course_lessons(course: Course) -> list[Lesson]:
     """The live lessons in reading order, without their text: the outline and previous/next
     need titles only (30 lessons' Markdown and HTML would be read for nothing); the lesson page

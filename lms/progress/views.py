@@ -19,7 +19,7 @@ from lms.core.hooks import add_page_extra
 from lms.core.sheets import write_csv, write_xlsx
 from lms.core.web import client_ip
 from lms.courses.models import Course, Lesson
-from lms.courses.queries import user_org_path, visible_course, visible_to
+from lms.courses.queries import visible_course, visible_lesson
 from lms.extensions import db
 from lms.orgs.access import can, in_scope, requires, scope_paths
 from lms.orgs.models import Organization
@@ -89,10 +89,7 @@ def _render_record(member: User, *, own: bool, manual_form=None):
 
 
 def _visible_lesson_or_404(lesson_id: int) -> Lesson:
-    lesson = db.session.scalar(
-        select(Lesson).join(Course, Course.id == Lesson.course_id)
-        .where(Lesson.id == lesson_id, Lesson.archived.is_(False),
-               visible_to(current_user, user_org_path(current_user))))
+    lesson = visible_lesson(current_user, lesson_id)
     if lesson is None:
         abort(404)
     return lesson
