@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import lms.models  # noqa: F401  (every table known to Alembic and the app)
     from lms import database
+    from lms.core.i18n import install_template_gettext
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     database.configure_engine_options(app)
@@ -38,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(ROOT / "lms" / "translations"))
+    install_template_gettext(app)
     login_manager.init_app(app)
     database.register_sqlite_pragmas(app)
 

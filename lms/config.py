@@ -53,6 +53,10 @@ def from_environment(folder: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        #: the cookie is sent again only when the session changes: the idle check stamps it at
+        #: most once a minute (orgs/session_guard.py), which also slides the 30-day expiry; a
+        #: fresh cookie on every page would cost a ~400-byte header and a signature each time
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
         "LOCKOUT_THRESHOLD": 5,
         "LOCKOUT_WINDOW_MINUTES": 15,

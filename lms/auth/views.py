@@ -2,6 +2,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import bindparam, select
 
 from lms.auth import bp, services
 from lms.auth.forms import ChangePasswordForm, LoginForm
@@ -18,13 +19,18 @@ login_manager.localize_callback = _
 login_manager.session_protection = None  # the session token in the id does this job
 
 
+#: runs on every request of a signed-in user: built once (a prepared select is cheaper per
+#: call than Session.get, whose identity-map lookup never hits in a fresh request)
+_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The cookie holds "<id>.<session token>"; a rotated token (sign-out) loads nobody."""
     ident, _, token = user_id.partition(".")
     if not ident.isdigit() or not token:
         return None
-    user = db.session.get(User, int(ident))
+    user = db.session.scalar(_USER_BY_ID, {"id": int(ident)})
     if user is None or user.session_token != token or not user.active:
         return None
     return user

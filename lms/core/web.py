@@ -54,8 +54,9 @@ def select_locale() -> str:
     from flask_login import current_user
 
     choices = current_app.config["LANGUAGES"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in choices:
-        return current_user.locale
+    user = current_user._get_current_object()
+    if getattr(user, "is_authenticated", False) and user.locale in choices:
+        return user.locale
     chosen = request.cookies.get("lang")
     return chosen if chosen in choices else current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -83,13 +84,26 @@ def _fingerprint(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def static_url(filename: str) -> str:
-    """A static file's URL with a content hash, so browsers may cache it for a year."""
+def _static_version(filename: str) -> str:
     path = Path(current_app.static_folder) / filename
     try:
-        version = _fingerprint(str(path), path.stat().st_mtime)
+        return _fingerprint(str(path), path.stat().st_mtime)
     except OSError:
-        version = "0"
+        return "0"
+
+
+def static_url(filename: str) -> str:
+    """A static file's URL with a content hash, so browsers may cache it for a year.
+
+    Static files change with a deployment, which restarts the workers: outside debug mode each
+    file's hash is worked out once per process (in debug, on every page, so edits show)."""
+    if current_app.debug:
+        version = _static_version(filename)
+    else:
+        versions = current_app.extensions.setdefault("fieldside_static_versions", {})
+        version = versions.get(filename)
+        if version is None:
+            version = versions[filename] = _static_version(filename)
     return url_for("static", filename=filename, v=version)
 
 
@@ -100,4 +114,4 @@ def template_context() -> dict:
     from lms.core.nav import nav_for
 
     return {"current_locale": str(get_locale()), "static_url": static_url,
-            "nav_items": lambda: nav_for(current_user)}
+            "nav_items": lambda: nav_for(current_user._get_current_object())}

@@ -11,7 +11,7 @@ from lms.core.hooks import page_extras
 from lms.courses import bp, links, media
 from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
 from lms.courses.queries import catalogue as catalogue_rows
-from lms.courses.queries import course_lessons, lesson_audio, visible_course
+from lms.courses.queries import course_lessons, lesson_page, visible_course
 from lms.extensions import db
 
 YEAR = 365 * 24 * 3600
@@ -31,8 +31,8 @@ def catalogue():
                                          courses=[r[0] for r in rows]))
 
 
-def _course_or_404(slug: str) -> Course:
-    course = visible_course(current_user, slug)
+def _course_or_404(slug: str, user=None) -> Course:
+    course = visible_course(user or current_user, slug)
     if course is None:
         abort(404)
     return course
@@ -52,13 +52,12 @@ def course(slug: str):
 @bp.get("/courses/<slug>/lessons/<key>")
 @login_required
 def lesson(slug: str, key: str):
-    course = _course_or_404(slug)
-    lessons = course_lessons(course)
-    index = next((i for i, item in enumerate(lessons) if item.key == key), None)
-    if index is None:
+    user = current_user._get_current_object()
+    course = _course_or_404(slug, user)
+    page = lesson_page(course, key)
+    if page is None:
         abort(404)
-    current = lessons[index]
-    audio = lesson_audio(current)
+    current, lessons, index, audio = page.lesson, page.lessons, page.index, page.audio
     return render_template(
         "courses/lesson.html", course=course, lesson=current, number=index + 1,
         total=len(lessons), previous=lessons[index - 1] if index > 0 else None,
@@ -67,8 +66,7 @@ def lesson(slug: str, key: str):
         if audio else None,
         audio_type=audio.content_type if audio else None,
         short_url=links.short_url("l", current.id),
-        **page_extras("lesson", user=current_user, course=course, lesson=current,
-                      lessons=lessons))
+        **page_extras("lesson", user=user, course=course, lesson=current, lessons=lessons))
 
 
 @bp.get("/s/<code>")

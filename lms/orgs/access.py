@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import false, or_, select
+from sqlalchemy import bindparam, false, or_, select
 
 from lms.core.errors import NotAllowed
 from lms.core.i18n import N_
@@ -34,11 +34,15 @@ ROLE_CAPABILITIES = {
 ADMIN_ONLY = {"view_audit", "manage_admins"}
 
 
+#: asked on every page by a signed-in user (navigation, idle check), so built once
+_MEMBERSHIPS = select(Membership).where(Membership.user_id == bindparam("user_id"))
+
+
 def memberships_of(user) -> list[Membership]:
     """The user's roles with their nodes, loaded once per request and kept on the user."""
     cached = getattr(user, "_memberships_cache", None)
     if cached is None:
-        cached = list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)))
+        cached = list(db.session.scalars(_MEMBERSHIPS, {"user_id": user.id}))
         user._memberships_cache = cached
     return cached
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, distinct, func, literal, select
+from sqlalchemy import and_, bindparam, distinct, func, literal, select
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -239,14 +239,18 @@ def ledger_years(user_id: int) -> list[int]:
 
 # ---- marks on the course pages --------------------------------------------------------------
 
+#: asked on every lesson page, so built once (with parameters)
+_LESSON_MARK = select(
+    select(Quiz.id).where(Quiz.lesson_id == bindparam("lesson_id"),
+                          Quiz.archived.is_(False)).limit(1).scalar_subquery(),
+    select(LessonProgress.completed_at).where(
+        LessonProgress.user_id == bindparam("user_id"),
+        LessonProgress.lesson_id == bindparam("lesson_id")).scalar_subquery())
+
+
 def lesson_mark(user: User, lesson: Lesson) -> tuple[bool, datetime | None]:
     """(has a live check, completed at) in one query."""
-    has_check = select(Quiz.id).where(Quiz.lesson_id == lesson.id,
-                                      Quiz.archived.is_(False)).limit(1).scalar_subquery()
-    completed = select(LessonProgress.completed_at).where(
-        LessonProgress.user_id == user.id,
-        LessonProgress.lesson_id == lesson.id).scalar_subquery()
-    row = db.session.execute(select(has_check, completed)).one()
+    row = db.session.execute(_LESSON_MARK, {"lesson_id": lesson.id, "user_id": user.id}).one()
     return row[0] is not None, row[1]
 
 

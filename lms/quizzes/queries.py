@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
@@ -85,22 +85,29 @@ class CheckState:
     responses: dict[str, Response]
 
 
+#: the lesson page asks these on every view, so they are built once (with parameters)
+_LESSON_CHECK = (
+    select(Quiz, select(func.count(Question.id))
+           .where(Question.quiz_id == Quiz.id, Question.archived.is_(False)).scalar_subquery())
+    .where(Quiz.lesson_id == bindparam("lesson_id"), Quiz.archived.is_(False)))
+_LATEST_ATTEMPT = (select(Attempt)
+                   .where(Attempt.user_id == bindparam("user_id"),
+                          Attempt.quiz_id == bindparam("quiz_id"))
+                   .order_by(Attempt.number.desc()).limit(1))
+_RESPONSES = select(Response).where(Response.attempt_id == bindparam("attempt_id"))
+
+
 def lesson_check(user, lesson_id: int) -> CheckState | None:
     """The lesson's live check with the member's latest attempt (three queries at most)."""
-    live = and_(Question.quiz_id == Quiz.id, Question.archived.is_(False))
-    row = db.session.execute(
-        select(Quiz, select(func.count(Question.id)).where(live).scalar_subquery())
-        .where(Quiz.lesson_id == lesson_id, Quiz.archived.is_(False))).first()
+    row = db.session.execute(_LESSON_CHECK, {"lesson_id": lesson_id}).first()
     if row is None or not row[1]:
         return None
     quiz, count = row
-    attempt = db.session.scalar(select(Attempt).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)
-        .order_by(Attempt.number.desc()).limit(1))
+    attempt = db.session.scalar(_LATEST_ATTEMPT, {"user_id": user.id, "quiz_id": quiz.id})
     responses = {}
     if attempt is not None:
         responses = {r.question_key: r for r in db.session.scalars(
-            select(Response).where(Response.attempt_id == attempt.id))}
+            _RESPONSES, {"attempt_id": attempt.id})}
     return CheckState(quiz, count, attempt, responses)
 
 

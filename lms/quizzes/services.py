@@ -25,7 +25,7 @@ from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotFound, ValidationFailed
 from lms.core.i18n import N_
 from lms.courses.models import Course
-from lms.courses.queries import user_org_path, visible_to
+from lms.courses.queries import visible_to
 from lms.database import begin_write
 from lms.extensions import db
 from lms.quizzes import signals, snapshot
@@ -62,7 +62,7 @@ def live_quiz(user, quiz_id: int) -> tuple[Quiz, Course]:
     row = db.session.execute(
         select(Quiz, Course).join(Course, Course.id == Quiz.course_id)
         .where(Quiz.id == quiz_id, Quiz.archived.is_(False),
-               visible_to(user, user_org_path(user)))).first()
+               visible_to(user))).first()
     if row is None:
         raise NotFound(N_("没有这个测验。"))
     return row[0], row[1]
