@@ -2,6 +2,10 @@
 connection (kept alive where the server allows; gunicorn's sync workers close it after each
 response, and http.client then reconnects), GET one path for a fixed time.
 
+Each thread keeps its own cookies as a browser would: it starts with ``--cookie`` and takes
+whatever the server sets (a session the server re-signs is then sent back, not re-signed on
+every request because the client keeps sending a stale one).
+
     .venv/bin/python bench/loadgen.py --port 8000 --path /courses/x/lessons/y \
         [--cookie 'session=…'] [--threads 16] [--duration 10] [--max-requests 500000]
 
@@ -19,6 +23,29 @@ import time
 from collections import Counter
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    jar = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            jar[name] = value
+    return jar
+
+
+def keep_cookies(jar: dict[str, str], set_cookies: list[str]) -> bool:
+    """Apply Set-Cookie headers to ``jar`` (value set, or removed when expired); True if any."""
+    for header in set_cookies:
+        pair, _, attributes = header.partition(";")
+        name, _, value = pair.strip().partition("=")
+        expired = "max-age=0" in attributes.lower().replace(" ", "") or \
+            "expires=thu, 01 jan 1970" in attributes.lower()
+        if expired or not value:
+            jar.pop(name, None)
+        else:
+            jar[name] = value
+    return bool(set_cookies)
 
 
 def run(host: str, port: int, path: str, cookie: str, threads: int, duration: float,
@@ -44,16 +71,20 @@ def run(host: str, port: int, path: str, cookie: str, threads: int, duration: fl
 
     def worker() -> None:
         connection = http.client.HTTPConnection(host, port, timeout=15)
+        jar = parse_cookie_header(cookie)
+        mine_headers = dict(headers)
         mine: list[float] = []
         seen: Counter = Counter()
         start_gate.wait()
         while time.perf_counter() < deadline[0] and take():
             began = time.perf_counter()
             try:
-                connection.request("GET", path, headers=headers)
+                connection.request("GET", path, headers=mine_headers)
                 response = connection.getresponse()
                 response.read()
                 seen[response.status] += 1
+                if keep_cookies(jar, response.headers.get_all("Set-Cookie") or []):
+                    mine_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
                 if response.will_close:
                     connection.close()
             except (OSError, http.client.HTTPException) as error:

@@ -51,7 +51,12 @@ def test_lesson_check_from_start_to_done(client, login, member, make_course):
     assert response.status_code == 303
     page = client.get(lesson_url(course)).get_data(as_text=True)
     assert "本课已完成" in page and "再试一次" not in page
-    assert attempt.snapshot[0]["explanation"] in page  # review is on for checks
+    # review is on for checks: the answers and explanations are one link away
+    assert attempt.snapshot[0]["explanation"] not in page
+    review_url = f"/quizzes/attempts/{attempt.id}/review"
+    assert f'href="{review_url}"' in page
+    review = client.get(review_url).get_data(as_text=True)
+    assert all(entry["explanation"] in review for entry in attempt.snapshot)
 
 
 def test_a_missed_check_offers_a_reshuffled_retry_without_the_answers(client, login, member,
