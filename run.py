@@ -3,7 +3,7 @@
 Serves on 127.0.0.1 with an embedded SQLite database in the instance folder (or DATABASE_URL).
 A new database is migrated, gets an administrator (password printed once) and the courses in
 courses/. `--demo` adds a demo county with an account for every role and prints how to sign in.
-For production use gunicorn (docs/deploy.md): `gunicorn 'run:app'`.
+For production use gunicorn (docs/deploy.md): `gunicorn -c gunicorn.conf.py 'run:app'`.
 """
 from __future__ import annotations
 

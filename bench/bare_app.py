@@ -1,7 +1,8 @@
 """The reference page for the throughput budget: a bare Flask page that renders a small template
 from SQLite, served by gunicorn exactly like the app (bench/county.py starts it).
 
-    BENCH_BARE_DB=/tmp/bare.db gunicorn --chdir bench -w 2 -b 127.0.0.1:8001 bare_app:app
+    BENCH_BARE_DB=/tmp/bare.db gunicorn -c gunicorn.conf.py --chdir bench -w 2 -b 127.0.0.1:8001 \
+        bare_app:app
 
 It opens the SQLite file per request (the flaskr tutorial's way), reads a handful of rows and
 renders them with a Jinja template loaded once (as render_template caches it). No extensions, no

@@ -27,14 +27,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from sqlalchemy.orm import configure_mappers
+
     import lms.models  # noqa: F401  (every table known to Alembic and the app)
     from lms import database
     from lms.core.i18n import install_template_gettext
-    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from lms.extensions import babel, csrf, db, limiter, login_manager
 
     database.configure_engine_options(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    # now rather than on the first query, so that the workers forked from a preloaded app
+    # (gunicorn.conf.py) share the configured mappers instead of each building its own
+    configure_mappers()
+    app.cli.add_command(database.migrate_command)  # `flask db …`, Flask-Migrate loaded on use
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,

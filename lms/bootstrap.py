@@ -27,16 +27,19 @@ def is_new_database() -> bool:
     return not inspect(db.engine).has_table("users")
 
 
-def upgrade_database() -> None:
+def upgrade_database(app: Flask) -> None:
     from flask_migrate import upgrade
 
+    from lms.database import bind_migrate
+
+    bind_migrate(app)
     upgrade()
 
 
 def ensure_ready(app: Flask, echo=click.echo) -> bool:
     """Bring the database to the newest revision; on a new one, set it up. True when new."""
     new = is_new_database()
-    upgrade_database()
+    upgrade_database(app)
     if not new and db.session.scalar(select(User.id).limit(1)) is not None:
         return False
     password = secrets.token_urlsafe(12)

@@ -1,9 +1,12 @@
-"""Unbound extensions, bound to the app in :func:`lms.create_app`."""
+"""Unbound extensions, bound to the app in :func:`lms.create_app`.
+
+Flask-Migrate is not among them: it is bound only where migrations run
+(:func:`lms.database.bind_migrate`), so Alembic stays out of the web workers.
+"""
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -24,7 +27,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
