@@ -1130,10 +1130,13 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
         # warm both: every worker imports, connects and compiles its templates
         load(app_port, seeded.lesson_url, cookie, args.threads, 2)
         load(bare_port, "/", "", args.threads, 2)
-        runs = {"bare": [], "lesson": []}
+        # the floor: the cheapest answer the app gives a signed-in member (session, user,
+        # roles and headers, no page), to show how much of the gap is the page itself
+        runs = {"bare": [], "lesson": [], "floor": []}
         for n in range(args.runs):
             for name, port, path, jar in (("bare", bare_port, "/", ""),
-                                          ("lesson", app_port, seeded.lesson_url, cookie)):
+                                          ("lesson", app_port, seeded.lesson_url, cookie),
+                                          ("floor", app_port, "/healthz", cookie)):
                 result = load(port, path, jar, args.threads, args.duration)
                 if result["errors"] or not result["requests"]:
                     raise SystemExit(f"{name} page under load: {result}")
@@ -1146,7 +1149,9 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
         servers.stop()
     bare = statistics.median(r["rps"] for r in runs["bare"])
     lesson = statistics.median(r["rps"] for r in runs["lesson"])
+    floor = statistics.median(r["rps"] for r in runs["floor"])
     return {"bare_rps": bare, "lesson_rps": lesson, "ratio": lesson / bare if bare else 0.0,
+            "floor_rps": floor, "floor_ratio": floor / bare if bare else 0.0,
             "memory": memory, "bare_memory": bare_memory, "runs": runs}
 
 
@@ -1184,6 +1189,8 @@ def report(args, database: Database, seeded: Seeded, rows: list[Row], load_figur
         log(f"  lesson page                          {f['lesson_rps']:>9,.0f} req/s")
         log(f"  ratio                                {f['ratio'] * 100:>8.0f} %   goal ≥ "
             f"{RATIO_GOAL * 100:.0f} %  {'PASS' if ratio_ok else 'FAIL'}")
+        log(f"  for scale, /healthz signed in as the same member (no page at all): "
+            f"{f['floor_rps']:,.0f} req/s, {f['floor_ratio'] * 100:.0f} % of the bare page")
         log(f"Memory after the load, master + {m['workers']} workers:")
         log(f"  PSS summed (each shared page once)   {m['pss_mb']:>9.0f} MB   goal ≤ "
             f"{MEMORY_GOAL_MB:.0f} MB  {'PASS' if memory_ok else 'FAIL'}")
