@@ -1110,8 +1110,18 @@ def process_memory(pid: int) -> dict:
             "workers": len(workers)}
 
 
+def lesson_text(page: bytes) -> str:
+    """The lesson's own HTML out of the served lesson page (for the stack reference page)."""
+    found = re.search(rb'<div class="lesson-body" id="lesson-body">(.*?)</div>\s*</article>',
+                      page, re.S)
+    if found is None:
+        raise SystemExit("the lesson page through gunicorn has no lesson body")
+    return found.group(1).decode()
+
+
 def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -> dict:
     import bare_app  # bench/ is on sys.path as this script's folder
+    import stack_app
 
     bare_db = folder / "bare.db"
     bare_app.create_table(str(bare_db))
@@ -1124,19 +1134,29 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
         bare_proc, bare_port = servers.start("bare_app:app", BENCH,
                                              {"BENCH_BARE_DB": str(bare_db)})
         cookie = sign_in_over_http(app_port, seeded.history_user)
-        status, _, _ = http(app_port, "GET", seeded.lesson_url, {"Cookie": cookie})
+        status, _, page = http(app_port, "GET", seeded.lesson_url, {"Cookie": cookie})
         if status != 200:
             raise SystemExit(f"the lesson page through gunicorn answered {status}")
-        # warm both: every worker imports, connects and compiles its templates
+        stack_db = folder / "stack.db"
+        stack_app.create_tables(str(stack_db), lesson_text(page))
+        stack_proc, stack_port = servers.start("stack_app:app", BENCH,
+                                               {"BENCH_STACK_DB": str(stack_db)})
+        status, headers, _ = http(stack_port, "GET", "/login")
+        stack_cookie = session_cookie(headers)
+        if status != 302 or not stack_cookie:
+            raise SystemExit(f"sign-in on the stack reference page answered {status}")
+        # warm them all: every worker imports, connects and compiles its templates
         load(app_port, seeded.lesson_url, cookie, args.threads, 2)
         load(bare_port, "/", "", args.threads, 2)
+        load(stack_port, "/", stack_cookie, args.threads, 2)
         # the floor: the cheapest answer the app gives a signed-in member (session, user,
         # roles and headers, no page), to show how much of the gap is the page itself
-        runs = {"bare": [], "lesson": [], "floor": []}
+        runs = {"bare": [], "lesson": [], "floor": [], "stack": []}
         for n in range(args.runs):
             for name, port, path, jar in (("bare", bare_port, "/", ""),
                                           ("lesson", app_port, seeded.lesson_url, cookie),
-                                          ("floor", app_port, "/healthz", cookie)):
+                                          ("floor", app_port, "/healthz", cookie),
+                                          ("stack", stack_port, "/", stack_cookie)):
                 result = load(port, path, jar, args.threads, args.duration)
                 if result["errors"] or not result["requests"]:
                     raise SystemExit(f"{name} page under load: {result}")
@@ -1145,13 +1165,17 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
                     f"{result['p50_ms']} ms, p95 {result['p95_ms']} ms")
         memory = process_memory(app_proc.pid)
         bare_memory = process_memory(bare_proc.pid)
+        stack_memory = process_memory(stack_proc.pid)
     finally:
         servers.stop()
     bare = statistics.median(r["rps"] for r in runs["bare"])
     lesson = statistics.median(r["rps"] for r in runs["lesson"])
     floor = statistics.median(r["rps"] for r in runs["floor"])
+    stack = statistics.median(r["rps"] for r in runs["stack"])
     return {"bare_rps": bare, "lesson_rps": lesson, "ratio": lesson / bare if bare else 0.0,
             "floor_rps": floor, "floor_ratio": floor / bare if bare else 0.0,
+            "stack_rps": stack, "stack_ratio": stack / bare if bare else 0.0,
+            "stack_memory": stack_memory,
             "memory": memory, "bare_memory": bare_memory, "runs": runs}
 
 
@@ -1189,17 +1213,22 @@ def report(args, database: Database, seeded: Seeded, rows: list[Row], load_figur
         log(f"  lesson page                          {f['lesson_rps']:>9,.0f} req/s")
         log(f"  ratio                                {f['ratio'] * 100:>8.0f} %   goal ≥ "
             f"{RATIO_GOAL * 100:.0f} %  {'PASS' if ratio_ok else 'FAIL'}")
-        log(f"  for scale, /healthz signed in as the same member (no page at all): "
+        log("  for scale, in the same runs:")
+        log(f"    /healthz signed in as the same member (no page at all): "
             f"{f['floor_rps']:,.0f} req/s, {f['floor_ratio'] * 100:.0f} % of the bare page")
+        log(f"    the fixed stack's smallest signed-in page (bench/stack_app.py): "
+            f"{f['stack_rps']:,.0f} req/s, {f['stack_ratio'] * 100:.0f} % of the bare page")
         log(f"Memory after the load, master + {m['workers']} workers:")
         log(f"  PSS summed (each shared page once)   {m['pss_mb']:>9.0f} MB   goal ≤ "
             f"{MEMORY_GOAL_MB:.0f} MB  {'PASS' if memory_ok else 'FAIL'}")
         log(f"  VmRSS summed (shared pages per process) {m['rss_mb']:>6.0f} MB")
         log(f"  the {m['workers']} workers alone: PSS {m['workers_pss_mb']:.0f} MB, VmRSS "
             f"{m['workers_rss_mb']:.0f} MB")
-        log(f"  the bare page's gunicorn, for comparison: PSS {bare_m['pss_mb']:.0f} MB, VmRSS "
-            f"{bare_m['rss_mb']:.0f} MB (workers alone {bare_m['workers_pss_mb']:.0f} / "
-            f"{bare_m['workers_rss_mb']:.0f} MB)")
+        for label, other in (("the bare page's", bare_m),
+                             ("the fixed stack's smallest page's", f["stack_memory"])):
+            log(f"  {label} gunicorn, for comparison: PSS {other['pss_mb']:.0f} MB, VmRSS "
+                f"{other['rss_mb']:.0f} MB (workers alone {other['workers_pss_mb']:.0f} / "
+                f"{other['workers_rss_mb']:.0f} MB)")
         if not ratio_ok:
             broken.append(f"lesson page at {f['ratio'] * 100:.0f} % of the bare page "
                           f"(goal {RATIO_GOAL * 100:.0f} %)")
