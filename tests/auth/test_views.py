@@ -107,6 +107,20 @@ def test_staff_session_ends_after_thirty_idle_minutes(client, secretary, member,
         assert other.get("/account").status_code == 200
 
 
+def test_the_session_cookie_is_resent_only_when_the_session_changes(client, member, login):
+    with freeze_time("2026-05-01 09:00:00") as clock:
+        login(member)
+        client.get("/account")  # the first page stores the CSRF token in the session
+        again = client.get("/account")
+        assert again.status_code == 200
+        assert "Set-Cookie" not in again.headers  # nothing changed: no header, no re-signing
+        # a minute on, the idle check stamps the session: the cookie comes back, its 30 days
+        # counted from now, so a member who keeps studying stays signed in
+        clock.tick(timedelta(minutes=2))
+        stamped = client.get("/account").headers.get("Set-Cookie", "")
+        assert stamped.startswith("session=") and "31 May 2026 09:02:00 GMT" in stamped
+
+
 def test_sign_in_is_rate_limited_per_ip(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     with app.app_context():
