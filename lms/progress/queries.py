@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, distinct, func, literal, select
+from sqlalchemy import Integer, and_, bindparam, distinct, func, literal, select
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -68,11 +68,16 @@ class Standing:
         return self.hours >= self.target
 
 
+#: 我的学习 is every member's home page: its statements are built once, with parameters
+#: (docs/architecture.md, "What every page costs")
+_HOURS_BY_CATEGORY = (select(StudyHours.category, func.sum(StudyHours.hours))
+                      .where(StudyHours.user_id == bindparam("user_id"),
+                             StudyHours.year == bindparam("year"))
+                      .group_by(StudyHours.category))
+
+
 def standing(user: User, year: int) -> Standing:
-    rows = db.session.execute(
-        select(StudyHours.category, func.sum(StudyHours.hours))
-        .where(StudyHours.user_id == user.id, StudyHours.year == year)
-        .group_by(StudyHours.category)).all()
+    rows = db.session.execute(_HOURS_BY_CATEGORY, {"user_id": user.id, "year": year}).all()
     by_category = {category: float(total) for category, total in rows}
     cadre = years.holds_cadre_role(memberships_of(user))
     return Standing(year=year, hours=round(sum(by_category.values()), 2),
@@ -119,30 +124,24 @@ class MyStudy:
     results: list[Result]
 
 
-def my_study(user: User) -> MyStudy:
-    """Everything 我的学习 shows, in five queries (and the roles, cached per request)."""
-    year = years.this_year()
-    mine = standing(user, year)
-
-    required: list[CourseLine] = []
-    if user.org_id:
-        assigned_at, member_org = aliased(Organization), aliased(Organization)
-        rows = db.session.execute(
-            select(Course.id, Course.slug, Course.title, func.min(CourseAssignment.due_on),
+def _required_courses():
+    assigned_at, member_org = aliased(Organization), aliased(Organization)
+    return (select(Course.id, Course.slug, Course.title, func.min(CourseAssignment.due_on),
                    CourseCompletion.completed_at)
             .select_from(CourseAssignment)
             .join(assigned_at, assigned_at.id == CourseAssignment.org_id)
             .join(member_org, member_org.path.startswith(assigned_at.path))
             .join(Course, Course.id == CourseAssignment.course_id)
             .outerjoin(CourseCompletion, and_(CourseCompletion.course_id == Course.id,
-                                              CourseCompletion.user_id == user.id))
-            .where(member_org.id == user.org_id, Course.status == "published")
+                                              CourseCompletion.user_id == bindparam("user_id")))
+            .where(member_org.id == bindparam("org_id"), Course.status == "published")
             .group_by(Course.id, Course.slug, Course.title, CourseCompletion.completed_at)
-            .order_by(func.min(CourseAssignment.due_on), Course.title)).all()
-        required = [CourseLine(course_id=r[0], slug=r[1], title=r[2], due_on=r[3],
-                               completed_at=r[4]) for r in rows]
+            .order_by(func.min(CourseAssignment.due_on), Course.title))
 
-    enrolled = select(Enrollment.course_id).where(Enrollment.user_id == user.id)
+
+def _courses_under_way():
+    user_id = bindparam("user_id")
+    enrolled = select(Enrollment.course_id).where(Enrollment.user_id == user_id)
     totals = (select(Lesson.course_id, func.count(Lesson.id).label("n"))
               .where(Lesson.archived.is_(False), Lesson.course_id.in_(enrolled))
               .group_by(Lesson.course_id).subquery())
@@ -151,30 +150,58 @@ def my_study(user: User) -> MyStudy:
                        func.max(LessonProgress.last_seen_at).label("seen"))
                 .join(Lesson, and_(Lesson.id == LessonProgress.lesson_id,
                                    Lesson.archived.is_(False)))
-                .where(LessonProgress.user_id == user.id)
+                .where(LessonProgress.user_id == user_id)
                 .group_by(LessonProgress.course_id).subquery())
 
     def first_open(column):
         """The first live lesson of the course not yet complete (where to resume)."""
         return (select(column)
                 .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id,
-                                                LessonProgress.user_id == user.id))
+                                                LessonProgress.user_id == user_id))
                 .where(Lesson.course_id == Course.id, Lesson.archived.is_(False),
                        LessonProgress.completed_at.is_(None))
                 .order_by(Lesson.position).limit(1).correlate(Course).scalar_subquery())
 
-    rows = db.session.execute(
-        select(Course.id, Course.slug, Course.title, func.coalesce(totals.c.n, 0),
-               func.coalesce(progress.c.done, 0), first_open(Lesson.key),
-               first_open(Lesson.title))
-        .select_from(Enrollment)
-        .join(Course, Course.id == Enrollment.course_id)
-        .outerjoin(totals, totals.c.course_id == Course.id)
-        .outerjoin(progress, progress.c.course_id == Course.id)
-        .outerjoin(CourseCompletion, and_(CourseCompletion.course_id == Course.id,
-                                          CourseCompletion.user_id == user.id))
-        .where(Enrollment.user_id == user.id, CourseCompletion.id.is_(None))
-        .order_by(func.coalesce(progress.c.seen, Enrollment.enrolled_at).desc())).all()
+    return (select(Course.id, Course.slug, Course.title, func.coalesce(totals.c.n, 0),
+                   func.coalesce(progress.c.done, 0), first_open(Lesson.key),
+                   first_open(Lesson.title))
+            .select_from(Enrollment)
+            .join(Course, Course.id == Enrollment.course_id)
+            .outerjoin(totals, totals.c.course_id == Course.id)
+            .outerjoin(progress, progress.c.course_id == Course.id)
+            .outerjoin(CourseCompletion, and_(CourseCompletion.course_id == Course.id,
+                                              CourseCompletion.user_id == user_id))
+            .where(Enrollment.user_id == user_id, CourseCompletion.id.is_(None))
+            .order_by(func.coalesce(progress.c.seen, Enrollment.enrolled_at).desc()))
+
+
+def _recent_results():
+    return (select(Course.title, Course.slug, Lesson.title, Attempt.submitted_at, Attempt.score,
+                   Attempt.max_score, Attempt.passed)
+            .select_from(Attempt)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .join(Course, Course.id == Quiz.course_id)
+            .outerjoin(Lesson, Lesson.id == Quiz.lesson_id)
+            .where(Attempt.user_id == bindparam("user_id"), Attempt.state == "submitted")
+            .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+            .limit(bindparam("limit", type_=Integer)))
+
+
+_REQUIRED_COURSES = _required_courses()
+_COURSES_UNDER_WAY = _courses_under_way()
+_RECENT_RESULTS = _recent_results()
+
+
+def my_study(user: User) -> MyStudy:
+    """Everything 我的学习 shows, in five queries (and the roles, cached per request)."""
+    mine = standing(user, years.this_year())
+    required: list[CourseLine] = []
+    if user.org_id:
+        rows = db.session.execute(_REQUIRED_COURSES,
+                                  {"user_id": user.id, "org_id": user.org_id}).all()
+        required = [CourseLine(course_id=r[0], slug=r[1], title=r[2], due_on=r[3],
+                               completed_at=r[4]) for r in rows]
+    rows = db.session.execute(_COURSES_UNDER_WAY, {"user_id": user.id}).all()
     in_progress = [CourseLine(course_id=r[0], slug=r[1], title=r[2], lessons=r[3], done=r[4],
                               resume_key=r[5], resume_title=r[6]) for r in rows]
     resume = {line.course_id: line for line in in_progress}
@@ -188,16 +215,7 @@ def my_study(user: User) -> MyStudy:
 
 
 def recent_results(user: User, limit: int = RECENT_RESULTS) -> list[Result]:
-    rows = db.session.execute(
-        select(Course.title, Course.slug, Lesson.title, Attempt.submitted_at, Attempt.score,
-               Attempt.max_score, Attempt.passed)
-        .select_from(Attempt)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .join(Course, Course.id == Quiz.course_id)
-        .outerjoin(Lesson, Lesson.id == Quiz.lesson_id)
-        .where(Attempt.user_id == user.id, Attempt.state == "submitted")
-        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
-        .limit(limit)).all()
+    rows = db.session.execute(_RECENT_RESULTS, {"user_id": user.id, "limit": limit}).all()
     return [Result(*r) for r in rows]
 
 
