@@ -26,7 +26,10 @@ throughput and memory on a county-sized dataset, on SQLite or PostgreSQL.
    second process (16 threads, 10 s, median of 3 runs each); the ratio of the lesson page's
    requests/s to the bare page's, and the memory of the app's gunicorn master and workers after
    the load: PSS summed (the goal's figure: each shared page counted once), VmRSS summed beside
-   it, and both for the two workers alone.
+   it, and both for the two workers alone. For scale, in the same runs: ``/healthz`` signed in
+   (the floor), bench/stack_app.py (the fixed stack's smallest signed-in page) and
+   bench/reads_only.py (the lesson page's own reads with no template rendered, checked in
+   process to run as many statements as the real page).
 
 Exits 1 when a budget is broken, 2 when the run itself could not be made.
 """
@@ -924,6 +927,20 @@ def measure_pages(app, seeded: Seeded, reps: int, warmup: int) -> list[Row]:
     return rows
 
 
+def check_reads_only(app, seeded: Seeded, lesson_row: Row) -> int:
+    """The reads-only lesson page (bench/reads_only.py) must run the real page's statements."""
+    import reads_only
+
+    meter = Meter(app)
+    client = signed_in(app, seeded.history_user)
+    with reads_only.patched():
+        _, statements = meter.call(client, "GET", seeded.lesson_url, 200)
+    if {statements} != set(lesson_row.queries):
+        raise SystemExit(f"the reads-only lesson page ran {statements} statements, the page "
+                         f"{sorted(set(lesson_row.queries))}: bench/reads_only.py is out of date")
+    return statements
+
+
 def time_gets(meter: Meter, client, label: str, url: str, budget: float, reps: int,
               warmup: int) -> Row:
     row = Row(label, budget)
@@ -1127,10 +1144,9 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
     bare_app.create_table(str(bare_db))
     servers = Servers()
     try:
-        app_proc, app_port = servers.start(
-            "lms:create_app()", ROOT,
-            {"FIELDSIDE_INSTANCE": str(folder / "instance"), "SECRET_KEY": SECRET_KEY,
-             "DATABASE_URL": database.url, "RATELIMIT_ENABLED": "0"})
+        app_env = {"FIELDSIDE_INSTANCE": str(folder / "instance"), "SECRET_KEY": SECRET_KEY,
+                   "DATABASE_URL": database.url, "RATELIMIT_ENABLED": "0"}
+        app_proc, app_port = servers.start("lms:create_app()", ROOT, app_env)
         bare_proc, bare_port = servers.start("bare_app:app", BENCH,
                                              {"BENCH_BARE_DB": str(bare_db)})
         cookie = sign_in_over_http(app_port, seeded.history_user)
@@ -1141,6 +1157,8 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
         stack_app.create_tables(str(stack_db), lesson_text(page))
         stack_proc, stack_port = servers.start("stack_app:app", BENCH,
                                                {"BENCH_STACK_DB": str(stack_db)})
+        _, reads_port = servers.start("reads_only:create_app()", BENCH,
+                                      {**app_env, "PYTHONPATH": str(ROOT)})
         status, headers, _ = http(stack_port, "GET", "/login")
         stack_cookie = session_cookie(headers)
         if status != 302 or not stack_cookie:
@@ -1149,14 +1167,18 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
         load(app_port, seeded.lesson_url, cookie, args.threads, 2)
         load(bare_port, "/", "", args.threads, 2)
         load(stack_port, "/", stack_cookie, args.threads, 2)
+        load(reads_port, seeded.lesson_url, cookie, args.threads, 2)
         # the floor: the cheapest answer the app gives a signed-in member (session, user,
-        # roles and headers, no page), to show how much of the gap is the page itself
-        runs = {"bare": [], "lesson": [], "floor": [], "stack": []}
+        # roles and headers, no page), to show how much of the gap is the page itself; and the
+        # lesson page's own reads without its template (bench/reads_only.py): what is left to
+        # the page when rendering costs nothing
+        runs = {"bare": [], "lesson": [], "floor": [], "stack": [], "reads": []}
         for n in range(args.runs):
             for name, port, path, jar in (("bare", bare_port, "/", ""),
                                           ("lesson", app_port, seeded.lesson_url, cookie),
                                           ("floor", app_port, "/healthz", cookie),
-                                          ("stack", stack_port, "/", stack_cookie)):
+                                          ("stack", stack_port, "/", stack_cookie),
+                                          ("reads", reads_port, seeded.lesson_url, cookie)):
                 result = load(port, path, jar, args.threads, args.duration)
                 if result["errors"] or not result["requests"]:
                     raise SystemExit(f"{name} page under load: {result}")
@@ -1172,7 +1194,8 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
     lesson = statistics.median(r["rps"] for r in runs["lesson"])
     floor = statistics.median(r["rps"] for r in runs["floor"])
     stack = statistics.median(r["rps"] for r in runs["stack"])
-    return {"bare_rps": bare, "lesson_rps": lesson, "ratio": lesson / bare if bare else 0.0,
+    reads = statistics.median(r["rps"] for r in runs["reads"])
+    return {"reads_rps": reads, "reads_ratio": reads / bare if bare else 0.0,"bare_rps": bare, "lesson_rps": lesson, "ratio": lesson / bare if bare else 0.0,
             "floor_rps": floor, "floor_ratio": floor / bare if bare else 0.0,
             "stack_rps": stack, "stack_ratio": stack / bare if bare else 0.0,
             "stack_memory": stack_memory,
@@ -1218,6 +1241,9 @@ def report(args, database: Database, seeded: Seeded, rows: list[Row], load_figur
             f"{f['floor_rps']:,.0f} req/s, {f['floor_ratio'] * 100:.0f} % of the bare page")
         log(f"    the fixed stack's smallest signed-in page (bench/stack_app.py): "
             f"{f['stack_rps']:,.0f} req/s, {f['stack_ratio'] * 100:.0f} % of the bare page")
+        log(f"    the lesson page's reads without its template (bench/reads_only.py, "
+            f"{f['reads_statements']} statements as the page): {f['reads_rps']:,.0f} req/s, "
+            f"{f['reads_ratio'] * 100:.0f} % of the bare page")
         log(f"Memory after the load, master + {m['workers']} workers:")
         log(f"  PSS summed (each shared page once)   {m['pss_mb']:>9.0f} MB   goal ≤ "
             f"{MEMORY_GOAL_MB:.0f} MB  {'PASS' if memory_ok else 'FAIL'}")
@@ -1283,8 +1309,11 @@ def main(argv=None) -> int:
         rows = measure_pages(app, seeded, args.reps, args.warmup)
         figures = None
         if not args.no_load:
+            lesson_row = next(row for row in rows if row.label.startswith("lesson page"))
+            reads_statements = check_reads_only(app, seeded, lesson_row)
             log("Throughput and memory under gunicorn …")
             figures = measure_throughput(database, folder, seeded, args)
+            figures["reads_statements"] = reads_statements
         broken = report(args, database, seeded, rows, figures, db_size)
         if args.json:
             Path(args.json).write_text(json.dumps({
