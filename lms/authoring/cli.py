@@ -9,7 +9,7 @@ import click
 from lms.authoring import bp
 from lms.authoring.pack_sync import course_to_pack, get_course, import_folders
 from lms.core.errors import DomainError
-from lms.courses.packs import validate_paths, write_pack
+from lms.courses import packs
 
 
 @bp.cli.command("validate")
@@ -17,7 +17,7 @@ from lms.courses.packs import validate_paths, write_pack
                 type=click.Path(exists=True, path_type=Path))
 def validate_command(paths):
     """Check course packs; print every problem as path:line: message."""
-    problems = validate_paths(paths)
+    problems = packs.validate_paths(paths)
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -53,7 +53,7 @@ def export_command(slug, dest, replace):
     try:
         course = get_course(slug)
         pack, media = course_to_pack(course)
-        target = write_pack(pack, dest, media, replace=replace)
+        target = packs.write_pack(pack, dest, media, replace=replace)
     except (DomainError, ValueError, FileExistsError) as error:
         click.echo(f"错误：{error}", err=True)
         sys.exit(1)

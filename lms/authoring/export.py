@@ -20,8 +20,8 @@ from lms.authoring.pack_sync import course_to_pack
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import ValidationFailed
 from lms.core.i18n import N_
+from lms.courses import packs
 from lms.courses.models import Course
-from lms.courses.packs import read_pack, write_pack
 from lms.extensions import db
 from lms.quizzes.formats import WRITERS
 from lms.quizzes.models import Quiz
@@ -71,10 +71,10 @@ def export_course_zip(actor, course: Course, ip: str = "") -> tuple[bytes, str]:
     pack, media = course_to_pack(course)
     with tempfile.TemporaryDirectory(prefix="fieldside-export-") as tmp:
         try:
-            folder = write_pack(pack, tmp, media)
+            folder = packs.write_pack(pack, tmp, media)
         except ValueError as error:
             raise ValidationFailed(N_("课程无法导出为课程包："), [str(error)]) from error
-        problems = read_pack(folder).problems
+        problems = packs.read_pack(folder).problems
         if problems:
             raise ValidationFailed(N_("课程还不能导出为课程包，请先修改："),
                                    [str(p) for p in problems])

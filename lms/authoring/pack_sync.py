@@ -21,7 +21,7 @@ from lms.core.i18n import N_
 from lms.core.questions import QuestionData
 from lms.courses import media
 from lms.courses.models import Course, Lesson, MediaFile
-from lms.courses.packs import CheckData, LessonData, Pack, QuizData, read_pack
+from lms.courses.packs import CheckData, LessonData, Pack, QuizData
 from lms.courses.packs import MediaFile as PackMedia
 from lms.courses.render import render_markdown
 from lms.database import begin_write
@@ -67,6 +67,8 @@ def import_folders(paths, actor=None, ip: str = "") -> list[ImportOutcome]:
 
     Raises ValidationFailed listing every problem of every pack.
     """
+    from lms.courses.packs import read_pack  # with PyYAML: only when packs are read
+
     read = [(folder, read_pack(folder)) for folder in pack_folders(paths)]
     problems = [str(p) for _, result in read for p in result.problems]
     if problems:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from flask import request
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -42,6 +41,8 @@ def short_url(kind: str, ident: int) -> str:
 
 
 def qr_svg(text: str) -> bytes:
+    import segno  # here: every page builds short links, only a trainer's QR code needs segno
+
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False,
                                      svgns=True, title=None)

@@ -3,15 +3,16 @@
 markdown-it-py renders with raw HTML off, images are pointed at the course's own media (an image
 from anywhere else is dropped: no page may make a request to another host), and nh3 cleans the
 result against an allowlist, so a lesson can never carry script, styles or event handlers.
+
+Both libraries are imported on first use: lessons are rendered when a pack is imported or a
+lesson saved, never while a member reads, so a server's workers need not carry them.
 """
 from __future__ import annotations
 
 import html as html_lib
 import posixpath
+from functools import cache
 from urllib.parse import unquote
-
-import nh3
-from markdown_it import MarkdownIt
 
 TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "blockquote", "a", "img",
         "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "hr", "br", "s"}
@@ -19,7 +20,12 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "loading"},
               "th": {"style"}, "td": {"style"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
-_md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+@cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
 def media_key(src: str) -> str | None:
@@ -41,7 +47,8 @@ def media_key(src: str) -> str | None:
 
 def render_markdown(body: str, media_urls: dict[str, str]) -> str:
     """Render lesson Markdown; ``media_urls`` maps pack paths (``media/x.png``) to served URLs."""
-    tokens = _md.parse(body or "")
+    md = _markdown()
+    tokens = md.parse(body or "")
     for token in tokens:
         if token.type in ("heading_open", "heading_close") and token.tag == "h1":
             token.tag = "h2"  # the page's h1 is the lesson title
@@ -59,11 +66,13 @@ def render_markdown(body: str, media_urls: dict[str, str]) -> str:
             else:
                 child.attrSet("src", url)
                 child.attrSet("loading", "lazy")
-    html = _md.renderer.render(tokens, _md.options, {})
+    html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)
 
 
 def sanitize(html: str) -> str:
+    import nh3
+
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer nofollow", strip_comments=True,
                      filter_style_properties={"text-align"})
@@ -72,4 +81,6 @@ def sanitize(html: str) -> str:
 def plain_text(body: str) -> str:
     """The lesson's words without markup (for read-aloud and search): plain text, not HTML, so
     it is escaped wherever it is shown like any other text."""
-    return html_lib.unescape(nh3.clean(_md.render(body or ""), tags=set())).strip()
+    import nh3
+
+    return html_lib.unescape(nh3.clean(_markdown().render(body or ""), tags=set())).strip()

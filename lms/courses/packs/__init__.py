@@ -2,6 +2,9 @@
 data back to a folder in the same layout. Pure Python: no Flask, no database.
 
 The format is ``docs/course-packs.md``; ``read_pack(write_pack(pack, dest))`` gives ``pack`` back.
+
+The reader and the writer load on first use (PEP 562): they bring PyYAML and markdown-it, which
+only pack imports, exports and the CLI need, while the model's limits are read by every form.
 """
 from .model import (
     CATEGORIES,
@@ -13,8 +16,17 @@ from .model import (
     Problem,
     QuizData,
 )
-from .reader import read_pack, validate_paths
-from .writer import write_pack
+
+_LAZY = {"read_pack": "reader", "validate_paths": "reader", "write_pack": "writer"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CATEGORIES",
