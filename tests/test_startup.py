@@ -1,5 +1,6 @@
-"""What a server process loads at start-up: the libraries only authoring needs stay out until used
-(each gunicorn worker would otherwise carry them for nothing; bench/README.md, "Memory")."""
+"""What a server process loads at start-up: libraries that only authoring, QR codes or
+spreadsheet exports need stay out until used (each gunicorn worker would otherwise carry them for
+nothing; docs/architecture.md)."""
 import os
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-AUTHORING_ONLY = ("markdown_it", "nh3", "yaml", "segno", "openpyxl")
+LOADED_WHEN_USED = ("markdown_it", "nh3", "yaml", "segno", "openpyxl")
 
 
 def run_fresh(code: str, tmp_path) -> str:
@@ -18,9 +19,9 @@ def run_fresh(code: str, tmp_path) -> str:
                           check=True, cwd=ROOT, env=env).stdout.strip()
 
 
-def test_the_web_app_starts_without_the_authoring_libraries(tmp_path):
+def test_the_web_app_starts_without_the_libraries_loaded_when_used(tmp_path):
     code = ("import sys; from lms import create_app; create_app(); "
-            f"print(sorted(m for m in {AUTHORING_ONLY!r} if m in sys.modules))")
+            f"print(sorted(m for m in {LOADED_WHEN_USED!r} if m in sys.modules))")
     assert run_fresh(code, tmp_path) == "[]"
 
 
