@@ -1195,7 +1195,8 @@ def measure_throughput(database: Database, folder: Path, seeded: Seeded, args) -
     floor = statistics.median(r["rps"] for r in runs["floor"])
     stack = statistics.median(r["rps"] for r in runs["stack"])
     reads = statistics.median(r["rps"] for r in runs["reads"])
-    return {"reads_rps": reads, "reads_ratio": reads / bare if bare else 0.0,"bare_rps": bare, "lesson_rps": lesson, "ratio": lesson / bare if bare else 0.0,
+    return {"bare_rps": bare, "lesson_rps": lesson, "ratio": lesson / bare if bare else 0.0,
+            "reads_rps": reads, "reads_ratio": reads / bare if bare else 0.0,
             "floor_rps": floor, "floor_ratio": floor / bare if bare else 0.0,
             "stack_rps": stack, "stack_ratio": stack / bare if bare else 0.0,
             "stack_memory": stack_memory,

@@ -3,8 +3,8 @@
 The real app with one change: the lesson view's ``render_template`` is replaced by a stand-in
 that does what rendering would read and nothing else. It runs the context processors, calls
 the layout's navigation (the member's roles come from the database there), and answers with one
-line of text. Every statement the lesson page runs still runs, with the session, the user, the
-headers and the CSRF token, but no Jinja does. county.py checks in process that the stand-in
+line of text. Every statement the lesson page runs still runs, with the session, the user and
+the headers, but no Jinja does (nor, so, the forms' CSRF token). county.py checks in process that the stand-in
 runs as many statements as the real page, then serves ``reads_only:create_app()`` with gunicorn
 beside the real app and loads it in the same runs.
 
