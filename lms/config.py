@@ -49,6 +49,7 @@ def from_environment(folder: Path) -> dict:
         #: 学时 a year, by role (条例第二十条 and the 2019—2023 training plan); local rules differ
         "HOURS_TARGET_MEMBER": _float_env("HOURS_TARGET_MEMBER", 32),
         "HOURS_TARGET_CADRE": _float_env("HOURS_TARGET_CADRE", 56),
+        "HOURS_TARGET_NON_MEMBER": _float_env("HOURS_TARGET_NON_MEMBER", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

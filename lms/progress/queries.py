@@ -67,6 +67,11 @@ class Standing:
     def on_track(self) -> bool:
         return self.hours >= self.target
 
+    @property
+    def has_target(self) -> bool:
+        """False for 发展对象 and 入党积极分子 while HOURS_TARGET_NON_MEMBER is 0."""
+        return self.target > 0
+
 
 #: 我的学习 is every member's home page: its statements are built once, with parameters
 #: (docs/architecture.md, "What every page costs")
@@ -81,7 +86,7 @@ def standing(user: User, year: int) -> Standing:
     by_category = {category: float(total) for category, total in rows}
     cadre = years.holds_cadre_role(memberships_of(user))
     return Standing(year=year, hours=round(sum(by_category.values()), 2),
-                    target=years.target_hours(cadre), exempt=user.is_exempt,
+                    target=years.target_hours(cadre, user.status), exempt=user.is_exempt,
                     by_category=by_category)
 
 

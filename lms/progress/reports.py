@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -125,6 +125,11 @@ class MemberRow:
     def behind(self) -> bool:
         return not self.exempt and self.hours < self.target
 
+    @property
+    def has_target(self) -> bool:
+        """False for 发展对象 and 入党积极分子 while HOURS_TARGET_NON_MEMBER is 0."""
+        return self.target > 0
+
 
 def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name",
                 order: str = "asc", q: str = "") -> list[MemberRow]:
@@ -132,7 +137,6 @@ def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name"
     study date (one query). ``sort``, ``order`` and ``filters`` outside the allowlists are
     ignored; ``q`` is a name fragment (LIKE-escaped)."""
     today = years.today()
-    member_target, cadre_target = years.target_hours(False), years.target_hours(True)
     members = _members(node)
     hours, required, cadres = _yearly_parts(node, members, year, today)
     last = (select(LessonProgress.user_id, func.max(LessonProgress.last_seen_at).label("last"))
@@ -141,11 +145,11 @@ def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name"
     m = members.c
     cadre = cadres.c.user_id.isnot(None)
     hours_col = func.coalesce(hours.c.hours, 0)
-    target_col = case((cadre, cadre_target), else_=member_target)
+    target_col = years.target_case(cadre, m.status)
     overdue_col = func.coalesce(required.c.overdue, 0)
     stmt = (select(m.user_id, m.name, m.status, m.org_name, m.exempt, cadre.label("cadre"),
                    hours_col, func.coalesce(required.c.assigned, 0),
-                   func.coalesce(required.c.done, 0), overdue_col, last.c.last)
+                   func.coalesce(required.c.done, 0), overdue_col, last.c.last, target_col)
             .select_from(members)
             .outerjoin(hours, hours.c.user_id == m.user_id)
             .outerjoin(required, required.c.user_id == m.user_id)
@@ -165,7 +169,7 @@ def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name"
     stmt = stmt.order_by(column, m.name, m.user_id)
     return [MemberRow(user_id=r[0], name=r[1], status=r[2], org_name=r[3], exempt=bool(r[4]),
                       cadre=bool(r[5]), hours=round(float(r[6]), 2),
-                      target=cadre_target if r[5] else member_target, assigned=int(r[7]),
+                      target=float(r[11]), assigned=int(r[7]),
                       done=int(r[8]), overdue=int(r[9]), last_study=r[10])
             for r in db.session.execute(stmt)]
 
@@ -176,7 +180,8 @@ class RollupRow:
     name: str
     kind: str
     members: int = 0
-    exempt: int = 0
+    #: members no target binds: exempt (年老体弱), or 发展对象 and 入党积极分子 without one
+    no_target: int = 0
     on_track: int = 0
     hours: float = 0.0
     assigned: int = 0
@@ -184,7 +189,7 @@ class RollupRow:
 
     @property
     def with_target(self) -> int:
-        return self.members - self.exempt
+        return self.members - self.no_target
 
     @property
     def average_hours(self) -> float:
@@ -207,16 +212,16 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
     on track); required courses are counted per organisation: assigned = members × courses
     reaching the organisation, done = completions of those courses by its members.
     """
-    member_target, cadre_target = years.target_hours(False), years.target_hours(True)
     whole = node.parent_id is None
     members = _members(node)
     hours, cadres = _hours(members, year, whole=whole), _cadres(members, whole=whole)
     m = members.c
     hours_col = func.coalesce(hours.c.hours, 0)
-    target_col = case((cadres.c.user_id.isnot(None), cadre_target), else_=member_target)
+    target_col = years.target_case(cadres.c.user_id.isnot(None), m.status)
+    no_target = or_(m.exempt, target_col <= 0)
     per_org = (select(m.org_id, func.count().label("members"),
-                      func.sum(case((m.exempt, 1), else_=0)).label("exempt"),
-                      func.sum(case((and_(m.exempt.is_(False), hours_col >= target_col), 1),
+                      func.sum(case((no_target, 1), else_=0)).label("no_target"),
+                      func.sum(case((and_(not_(no_target), hours_col >= target_col), 1),
                                     else_=0)).label("on_track"),
                       func.sum(hours_col).label("hours"))
                .select_from(members)
@@ -234,7 +239,7 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
                .group_by(m.org_id).subquery("done_at"))
     p = per_org.c
     grouped = db.session.execute(
-        select(p.org_id, p.members, p.exempt, p.on_track, p.hours,
+        select(p.org_id, p.members, p.no_target, p.on_track, p.hours,
                p.members * func.coalesce(courses_at.c.n, 0), func.coalesce(done_at.c.n, 0))
         .outerjoin(courses_at, courses_at.c.org_id == p.org_id)
         .outerjoin(done_at, done_at.c.org_id == p.org_id)).all()
@@ -251,11 +256,11 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
         parts = o.path.strip("/").split("/")
         child_of[o.id] = int(parts[level]) if len(parts) > level else None
     total = RollupRow(org_id=node.id, name=node.name, kind=node.kind)
-    for org_id, members, exempt, on_track, hours_sum, assigned, done in grouped:
+    for org_id, members, no_target, on_track, hours_sum, assigned, done in grouped:
         target = children.get(child_of.get(org_id), own)
         for row in (target, total):
             row.members += int(members)
-            row.exempt += int(exempt or 0)
+            row.no_target += int(no_target or 0)
             row.on_track += int(on_track or 0)
             row.hours += float(hours_sum or 0)
             row.assigned += int(assigned or 0)

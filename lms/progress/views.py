@@ -268,14 +268,16 @@ ROLLUP_HEADER = ["组织", "党员人数", "不作硬性要求", "达标人数",
 
 
 def member_export_rows(rows, year: int) -> list[list]:
-    return [[r.name, r.org_name, STATUS_LABELS.get(r.status, ""), year, r.hours, r.target,
-             "不作硬性要求" if r.exempt else ("已达标" if not r.behind else "未达标"),
+    return [[r.name, r.org_name, STATUS_LABELS.get(r.status, ""), year, r.hours,
+             r.target if r.has_target else "",
+             "不作硬性要求" if r.exempt else "不设年度学时目标" if not r.has_target else
+             "未达标" if r.behind else "已达标",
              r.done, r.assigned, r.overdue, local_date(r.last_study)] for r in rows]
 
 
 def rollup_export_rows(rows, total) -> list[list]:
     def line(r, name):
-        return [name, r.members, r.exempt, r.on_track,
+        return [name, r.members, r.no_target, r.on_track,
                 "" if r.on_track_percent is None else f"{r.on_track_percent}%",
                 r.average_hours, r.done, r.assigned,
                 "" if r.done_percent is None else f"{r.done_percent}%"]

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from sqlalchemy import case
 
 from lms.core.clock import utcnow
 from lms.orgs.models import CADRE_ROLES
@@ -36,11 +37,31 @@ def today() -> date:
     return local(utcnow()).date()
 
 
+#: 发展对象 and 入党积极分子 are not party members yet: the party member's yearly target (党员每年
+#: 集中学习培训不少于32学时) does not bind them; they study to their 培养 plan instead
+NON_MEMBER_STATUSES = ("candidate", "activist")
+
+
 def holds_cadre_role(memberships) -> bool:
     """书记 and 支委 (CADRE_ROLES) have the higher target."""
     return any(m.role in CADRE_ROLES for m in memberships)
 
 
-def target_hours(cadre: bool) -> float:
+def target_hours(cadre: bool, status: str | None = None) -> float:
+    """A year's target: HOURS_TARGET_CADRE for 书记 and 支委, HOURS_TARGET_NON_MEMBER for 发展对象
+    and 入党积极分子 (0 by default: none; their hours are kept, but they are never "behind"),
+    HOURS_TARGET_MEMBER for everyone else."""
     config = current_app.config
-    return float(config["HOURS_TARGET_CADRE"] if cadre else config["HOURS_TARGET_MEMBER"])
+    if cadre:
+        return float(config["HOURS_TARGET_CADRE"])
+    if status in NON_MEMBER_STATUSES:
+        return float(config["HOURS_TARGET_NON_MEMBER"])
+    return float(config["HOURS_TARGET_MEMBER"])
+
+
+def target_case(cadre, status):
+    """``target_hours`` as a SQL expression over a cadre flag and a status column."""
+    config = current_app.config
+    return case((cadre, float(config["HOURS_TARGET_CADRE"])),
+                (status.in_(NON_MEMBER_STATUSES), float(config["HOURS_TARGET_NON_MEMBER"])),
+                else_=float(config["HOURS_TARGET_MEMBER"]))

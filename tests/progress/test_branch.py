@@ -195,6 +195,28 @@ def test_a_member_row_in_the_export(client, login, tree, branch_a):
     assert by_name["王书记"][5] == "56.0"  # 书记: the cadre target
 
 
+def test_activists_and_candidates_have_no_target(client, login, client_for, admin, make_user,
+                                                  tree, branch_a):
+    make_user("积极分子小李", org=tree["a"], status="activist")
+    candidate = make_user("发展对象小周", org=tree["a"], status="candidate")
+    _hours(candidate, 6)
+    login(branch_a["secretary"])
+    page = client.get(f"/branch/{tree['a'].id}").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if "发展对象小周" in r)
+    assert "6 / —" in row and "不设年度学时目标" in row and "未达标" not in row
+    names = [n for _, n in _screen(client, f"/branch/{tree['a'].id}?filter=behind")]
+    assert sorted(names) == sorted(["张三", "王书记"])  # 积极分子小李 has 0 hours, and no target
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/branch/{tree['a'].id}/export.csv").get_data().decode("utf-8-sig"))))
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["发展对象小周"][4:7] == ["6.0", "", "不设年度学时目标"]
+    rows = list(csv.reader(io.StringIO(client_for(admin).get(
+        f"/branch/{tree['town'].id}/export.csv").get_data().decode("utf-8-sig"))))
+    a = {r[0]: r for r in rows[1:]}["甲村党支部"]
+    # no target: 赵六 (exempt) and the two; on track: 王五 of 张三, 王书记 and him
+    assert a[1:5] == [str(_scoped_count(tree["a"].path)), "3", "1", "33%"]
+
+
 # ---- roll-up -------------------------------------------------------------------------------
 
 def test_the_township_roll_up_has_one_row_per_branch(client, login, admin, tree, branch_a,

@@ -280,6 +280,41 @@ def test_hours_count_for_the_local_calendar_year(member, make_study_course, fini
     assert entry.year == year
 
 
+@pytest.mark.parametrize(("status", "target"), [
+    ("full", 32), ("probationary", 32),  # 正式 and 预备 are party members
+    ("candidate", 0), ("activist", 0),   # 发展对象 and 入党积极分子 are not yet
+])
+def test_party_members_have_the_member_target_and_non_members_none(make_user, tree, status,
+                                                                   target):
+    user = make_user("甲", org=tree["a"], status=status)
+    mine = queries.standing(user, years.this_year())
+    assert (mine.target, mine.has_target) == (target, bool(target))
+    [row] = [r for r in reports.member_rows(tree["a"], year=years.this_year())
+             if r.user_id == user.id]
+    assert (row.target, row.has_target, row.behind) == (target, bool(target), bool(target))
+
+
+def test_without_a_target_nobody_is_behind_and_the_hours_still_count(make_user, tree):
+    activist = make_user("积极分子", org=tree["a"], status="activist")
+    db.session.add(StudyHours(user_id=activist.id, year=years.this_year(), category="meeting",
+                              hours=3, source="manual", reason="党课"))
+    db.session.commit()
+    mine = queries.standing(activist, years.this_year())
+    assert mine.hours == 3 and not mine.exempt
+    behind = reports.member_rows(tree["a"], year=years.this_year(), filters=("behind",))
+    assert activist.id not in [r.user_id for r in behind]
+
+
+def test_a_target_for_non_members_can_be_set(app_factory, make_user, tree):
+    other = app_factory(HOURS_TARGET_NON_MEMBER=12)
+    with other.app_context():
+        candidate = db.session.get(User, make_user("发展对象", org=tree["a"],
+                                                   status="candidate").id)
+        assert queries.standing(candidate, 2026).target == 12
+        behind = reports.member_rows(tree["a"], year=2026, filters=("behind",))
+        assert candidate.id in [r.user_id for r in behind]
+
+
 def test_yearly_totals_are_sums_over_the_ledger(member):
     for year, hours in [(2025, 10), (2026, 3), (2026, 4.5)]:
         db.session.add(StudyHours(user_id=member.id, year=year, category="manual", hours=hours,

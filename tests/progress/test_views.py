@@ -48,6 +48,19 @@ def test_my_study_for_an_exempt_member_says_no_hard_requirement(client, login, m
     assert "不作硬性要求" in page and "还差" not in page
 
 
+@pytest.mark.parametrize("status", ["activist", "candidate"])
+def test_my_study_and_the_record_of_a_non_member_show_hours_without_a_target(
+        client, login, make_user, tree, status):
+    person = make_user("小李", org=tree["a"], status=status)
+    _add_hours(person, 5)
+    login(person)
+    page = client.get("/study/").get_data(as_text=True)
+    assert "已获 5 学时" in page and "不设年度学时目标" in page
+    assert "年度目标" not in page and "<progress" not in page and "还差" not in page
+    record = client.get("/study/record").get_data(as_text=True)
+    assert "合计 5 学时" in record and "不设年度学时目标" in record and "未达标" not in record
+
+
 def test_my_study_lists_required_in_progress_and_results(client, login, member, secretary,
                                                          make_study_course, grade, tree):
     required = make_study_course(title="必修的课")
