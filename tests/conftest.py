@@ -5,8 +5,10 @@ is created once per run; each test starts from empty tables.
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="fieldside-tests-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)  # the run's SQLite file and instance
 os.environ["FIELDSIDE_INSTANCE"] = str(_TMP / "instance")
 os.environ.pop("DATABASE_URL", None)
 
