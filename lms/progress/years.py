@@ -47,21 +47,25 @@ def holds_cadre_role(memberships) -> bool:
     return any(m.role in CADRE_ROLES for m in memberships)
 
 
+def _targets() -> tuple[float, float, float]:
+    """The configured targets: cadre, not yet a party member, party member."""
+    config = current_app.config
+    return (float(config["HOURS_TARGET_CADRE"]), float(config["HOURS_TARGET_NON_MEMBER"]),
+            float(config["HOURS_TARGET_MEMBER"]))
+
+
 def target_hours(cadre: bool, status: str | None = None) -> float:
     """A year's target: HOURS_TARGET_CADRE for 书记 and 支委, HOURS_TARGET_NON_MEMBER for 发展对象
     and 入党积极分子 (0 by default: none; their hours are kept, but they are never "behind"),
     HOURS_TARGET_MEMBER for everyone else."""
-    config = current_app.config
+    cadre_target, non_member_target, member_target = _targets()
     if cadre:
-        return float(config["HOURS_TARGET_CADRE"])
-    if status in NON_MEMBER_STATUSES:
-        return float(config["HOURS_TARGET_NON_MEMBER"])
-    return float(config["HOURS_TARGET_MEMBER"])
+        return cadre_target
+    return non_member_target if status in NON_MEMBER_STATUSES else member_target
 
 
 def target_case(cadre, status):
     """``target_hours`` as a SQL expression over a cadre flag and a status column."""
-    config = current_app.config
-    return case((cadre, float(config["HOURS_TARGET_CADRE"])),
-                (status.in_(NON_MEMBER_STATUSES), float(config["HOURS_TARGET_NON_MEMBER"])),
-                else_=float(config["HOURS_TARGET_MEMBER"]))
+    cadre_target, non_member_target, member_target = _targets()
+    return case((cadre, cadre_target), (status.in_(NON_MEMBER_STATUSES), non_member_target),
+                else_=member_target)
