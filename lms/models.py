@@ -2,6 +2,7 @@
 from lms.audit.models import AuditLog  # noqa: F401
 from lms.auth.models import User  # noqa: F401
 from lms.authoring.models import CourseAuthor  # noqa: F401
+from lms.core.receipts import SyncReceipt  # noqa: F401
 from lms.courses.models import Course, Lesson, MediaFile  # noqa: F401
 from lms.orgs.models import Membership, Organization  # noqa: F401
 from lms.progress.models import (  # noqa: F401

@@ -1,6 +1,7 @@
-"""Home, language choice and a health check."""
-from flask import current_app, make_response, redirect, request, url_for
+"""Home, language choice, a health check, and who is signed in for the phone's outbox."""
+from flask import current_app, jsonify, make_response, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from lms.core import bp
 from lms.core.web import safe_next_url
@@ -27,3 +28,17 @@ def set_language(code: str):
 @bp.get("/healthz")
 def healthz():
     return {"ok": True}
+
+
+@bp.get("/sync/whoami")
+def sync_whoami():
+    """Who is signed in, and a fresh CSRF token: the outbox (static/js/outbox.js) asks before
+    sending a queue, so it sends only the signed-in member's items, with a token that has not
+    expired during days without signal."""
+    if not current_user.is_authenticated:
+        response = jsonify(member=None)
+        response.status_code = 401
+    else:
+        response = jsonify(member=current_user.id, token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
