@@ -146,10 +146,10 @@ def test_service_messages_are_marked():
 
 def test_labels_translated_when_shown_are_in_the_catalogue(app, catalogue):
     """Text kept as a msgid and translated by a template or view: nav, categories, errors."""
+    from lms.auth.models import STATUS_LABELS
     from lms.auth.services import SIGN_IN_FAILED
     from lms.core.web import ERROR_TEXT
     from lms.courses.models import CATEGORIES
-    from lms.progress.views import STATUS_LABELS
 
     labels = [item.label for item in app.extensions["fieldside_nav"]]
     labels += list(CATEGORIES) + [t for pair in ERROR_TEXT.values() for t in pair]

@@ -11,7 +11,7 @@ from lms.audit.models import AuditLog
 from lms.audit.queries import audit_query
 from lms.core.i18n import N_
 from lms.core.nav import add_nav
-from lms.core.pagination import paginate
+from lms.core.web import paginate
 from lms.extensions import db
 
 add_nav(bp, "audit.index", N_("审计日志"), 90, lambda user: user.is_admin)

@@ -8,11 +8,15 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.i18n import N_
 from lms.core.models import IdMixin, TimestampMixin
 from lms.extensions import db
 
 #: 党员状态, in the order a person moves through them
 MEMBER_STATUSES = ("full", "probationary", "candidate", "activist")
+#: how each status is named (a msgid: pages translate it; the roster file uses it as written)
+STATUS_LABELS = {"full": N_("正式党员"), "probationary": N_("预备党员"),
+                 "candidate": N_("发展对象"), "activist": N_("入党积极分子")}
 
 
 def new_session_token() -> str:

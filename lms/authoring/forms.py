@@ -19,17 +19,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.forms import options
 from lms.core.questions import LETTERS
 from lms.courses.models import CATEGORIES
 from lms.courses.packs.model import MAX_SUMMARY, MAX_TITLE
-from lms.orgs.forms import options
 
 KIND_CHOICES = options([("single", _l("单选题")), ("multiple", _l("多选题")),
                         ("truefalse", _l("判断题")), ("fill", _l("填空题"))])
-
-
-class EmptyForm(FlaskForm):
-    """A button that POSTs: only the CSRF token."""
 
 
 class CourseForm(FlaskForm):

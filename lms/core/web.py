@@ -6,11 +6,12 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from lms.core.i18n import N_
+from lms.extensions import db
 
 #: same-origin everything; no inline script; speech synthesis and media need nothing extra
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
@@ -48,6 +49,22 @@ def render_error(error):
     code = error.code if isinstance(error, HTTPException) else 500
     title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
     return render_template("errors/error.html", code=code, title=_(title), text=_(text)), code
+
+
+def flash_error(error) -> None:
+    """A domain error and every problem it lists, as error flashes in the reader's language."""
+    flash(_(str(error)), "error")
+    for problem in getattr(error, "problems", []):
+        flash(_(problem), "error")
+
+
+def paginate(stmt, page: int, per_page: int = 50):
+    """One page of ``stmt`` (Flask-SQLAlchemy's ``Pagination``: two statements, the page and a
+    count). A page below 1 or past the end shows the first or the last, rather than a 404."""
+    result = db.paginate(stmt, page=max(1, page), per_page=per_page, error_out=False)
+    if result.page > 1 and result.page > result.pages:
+        result = db.paginate(stmt, page=max(1, result.pages), per_page=per_page, error_out=False)
+    return result
 
 
 def select_locale() -> str:

@@ -2,22 +2,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as select options (WTForms 3.3 deprecates bare tuples)."""
-    return [SelectChoice(value=value, label=label) for value, label in pairs]
-
+from lms.auth.models import STATUS_LABELS
+from lms.core.forms import options
 
 KIND_LABELS = {
     "county": _l("县委"), "township": _l("乡镇党委"), "village_committee": _l("村党委"),
     "general_branch": _l("党总支"), "branch": _l("党支部"), "group": _l("党小组"),
 }
-STATUS_CHOICES = options([
-    ("", _l("（非党员）")), ("full", _l("正式党员")), ("probationary", _l("预备党员")),
-    ("candidate", _l("发展对象")), ("activist", _l("入党积极分子"))])
+STATUS_CHOICES = options([("", _l("（非党员）"))] +
+                         [(key, _l(label)) for key, label in STATUS_LABELS.items()])
 ROLE_LABELS = {
     "secretary": _l("书记"), "deputy": _l("副书记"), "organizer": _l("组织委员"),
     "propaganda": _l("宣传委员"), "discipline": _l("纪检委员"), "group_leader": _l("党小组长"),
@@ -59,10 +54,6 @@ class NewMemberForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("职务"), choices=options(ROLE_LABELS.items()))
     org = SelectField(_l("在哪个组织"), coerce=int)
-
-
-class EmptyForm(FlaskForm):
-    """A button that POSTs: only the CSRF token."""
 
 
 class RosterUploadForm(FlaskForm):

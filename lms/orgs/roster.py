@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from lms.audit.services import record
-from lms.auth.models import User
+from lms.auth.models import STATUS_LABELS, User
 from lms.auth.passwords import hash_password, one_time_code
 from lms.auth.services import normalize_phone, valid_phone
 from lms.core import sheets
@@ -22,12 +22,10 @@ from lms.orgs.access import authorize, can, in_scope, scope_paths
 from lms.orgs.models import Membership, Organization
 
 COLUMNS = ["姓名", "手机号", "党员状态", "所在党组织", "职务"]
-STATUS_LABELS = {"正式党员": "full", "预备党员": "probationary", "发展对象": "candidate",
-                 "入党积极分子": "activist"}
 ROLE_LABELS = {"书记": "secretary", "副书记": "deputy", "组织委员": "organizer",
                "宣传委员": "propaganda", "纪检委员": "discipline", "党小组长": "group_leader",
                "讲师": "trainer", "管理员": "admin"}
-STATUS_NAMES = {v: k for k, v in STATUS_LABELS.items()}
+STATUS_KEYS = {label: key for key, label in STATUS_LABELS.items()}
 ROLE_NAMES = {v: k for k, v in ROLE_LABELS.items()}
 
 
@@ -74,9 +72,9 @@ def parse_roster(data: bytes, filename: str) -> RosterResult:
         else:
             seen[phone] = number
         status_label = value("党员状态")
-        status = STATUS_LABELS.get(status_label)
+        status = STATUS_KEYS.get(status_label)
         if status_label and status is None:
-            wrong.append(f"党员状态“{status_label}”应为：" + "、".join(STATUS_LABELS))
+            wrong.append(f"党员状态“{status_label}”应为：" + "、".join(STATUS_KEYS))
         code = value("所在党组织")
         if not code:
             wrong.append("所在党组织（代码）为空")
@@ -207,7 +205,7 @@ def roster_rows(actor, org: Organization) -> list[list[str]]:
                 .where(Membership.org_id == User.org_id)
                 .order_by(Membership.id)):
             roles.setdefault(user_id, []).append(ROLE_NAMES[role])
-    return [[u.name, u.phone, STATUS_NAMES.get(u.status, ""), codes.get(u.org_id, ""),
+    return [[u.name, u.phone, STATUS_LABELS.get(u.status, ""), codes.get(u.org_id, ""),
              "、".join(roles.get(u.id, []))] for u in users]
 
 

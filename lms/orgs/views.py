@@ -8,19 +8,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.auth.models import User
+from lms.auth.models import STATUS_LABELS
 from lms.auth.services import create_user
 from lms.core import staging
 from lms.core.errors import DomainError, ValidationFailed
-from lms.core.pagination import paginate
-from lms.core.web import client_ip
+from lms.core.forms import EmptyForm, options
+from lms.core.web import client_ip, flash_error, paginate
 from lms.extensions import db
 from lms.orgs import bp, roster, services
 from lms.orgs.access import can, requires
 from lms.orgs.forms import (
     KIND_LABELS,
     ROLE_LABELS,
-    EmptyForm,
     MemberForm,
     MoveForm,
     NewMemberForm,
@@ -29,32 +28,10 @@ from lms.orgs.forms import (
     RoleForm,
     RosterConfirmForm,
     RosterUploadForm,
-    options,
 )
+from lms.orgs.lookup import member_or_404, org_or_404
 from lms.orgs.models import Membership, Organization
 from lms.orgs.queries import members_query, tree_rows, visible_orgs
-
-
-def _org_or_404(org_id: int, capability: str = "view_members") -> Organization:
-    """Out of scope looks the same as missing: nobody learns what lies outside their tree."""
-    org = db.session.get(Organization, org_id)
-    if org is None or not can(current_user, capability, org):
-        abort(404)
-    return org
-
-
-def _member_or_404(user_id: int) -> tuple[User, Organization]:
-    user = db.session.get(User, user_id)
-    org = db.session.get(Organization, user.org_id) if user and user.org_id else None
-    if user is None or org is None or not can(current_user, "view_members", org):
-        abort(404)
-    return user, org
-
-
-def _flash_error(error: DomainError) -> None:
-    flash(_(str(error)), "error")
-    for problem in getattr(error, "problems", []):
-        flash(_(problem), "error")
 
 
 @bp.get("/")
@@ -68,7 +45,7 @@ def index():
 @bp.get("/<int:org_id>")
 @requires("view_members")
 def detail(org_id: int):
-    org = _org_or_404(org_id)
+    org = org_or_404(org_id, "view_members")
     q = request.args.get("q", "")
     page = paginate(members_query(current_user, org, q), request.args.get("page", 1, type=int))
     children = list(db.session.scalars(select(Organization).where(
@@ -81,6 +58,7 @@ def detail(org_id: int):
                                            if not o.path.startswith(org.path))
     return render_template(
         "orgs/detail.html", org=org, page=page, q=q, children=children, kinds=KIND_LABELS,
+        status_labels=STATUS_LABELS,
         manage_orgs=manage_orgs, manage_members=can(current_user, "manage_members", org),
         org_form=OrgForm(), rename_form=RenameForm(name=org.name), move_form=move_form,
         member_form=NewMemberForm())
@@ -89,7 +67,7 @@ def detail(org_id: int):
 @bp.post("/<int:org_id>/children")
 @requires("manage_orgs")
 def create_child(org_id: int):
-    parent = _org_or_404(org_id, "manage_orgs")
+    parent = org_or_404(org_id, "manage_orgs")
     form = OrgForm()
     if form.validate_on_submit():
         try:
@@ -97,7 +75,7 @@ def create_child(org_id: int):
                                         code=form.code.data.strip(), parent=parent,
                                         ip=client_ip())
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
         else:
             flash(_("已添加 %(name)s。", name=child.name), "success")
     else:
@@ -108,35 +86,35 @@ def create_child(org_id: int):
 @bp.post("/<int:org_id>/rename")
 @requires("manage_orgs")
 def rename(org_id: int):
-    org = _org_or_404(org_id, "manage_orgs")
+    org = org_or_404(org_id, "manage_orgs")
     form = RenameForm()
     if form.validate_on_submit():
         try:
             services.rename_org(current_user, org, form.name.data, ip=client_ip())
             flash(_("已改名。"), "success")
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
     return redirect(url_for("orgs.detail", org_id=org.id))
 
 
 @bp.post("/<int:org_id>/move")
 @requires("manage_orgs")
 def move(org_id: int):
-    org = _org_or_404(org_id, "manage_orgs")
-    target = _org_or_404(request.form.get("parent", 0, type=int), "manage_orgs")
+    org = org_or_404(org_id, "manage_orgs")
+    target = org_or_404(request.form.get("parent", 0, type=int), "manage_orgs")
     if EmptyForm().validate_on_submit():
         try:
             services.move_org(current_user, org, target, ip=client_ip())
             flash(_("已移动。"), "success")
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
     return redirect(url_for("orgs.detail", org_id=org.id))
 
 
 @bp.post("/<int:org_id>/members")
 @requires("manage_members")
 def add_member(org_id: int):
-    org = _org_or_404(org_id, "manage_members")
+    org = org_or_404(org_id, "manage_members")
     form = NewMemberForm()
     if form.validate_on_submit():
         try:
@@ -144,7 +122,7 @@ def add_member(org_id: int):
                                      status=form.status.data or None, org_id=org.id,
                                      actor=current_user, ip=client_ip())
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
         else:
             flash(_("已添加 %(name)s。一次性登录码：%(code)s（只显示这一次，请转告本人，"
                     "首次登录后须修改密码）", name=user.name, code=code), "success")
@@ -156,7 +134,7 @@ def add_member(org_id: int):
 @bp.route("/members/<int:user_id>", methods=["GET", "POST"])
 @requires("view_members")
 def member(user_id: int):
-    user, org = _member_or_404(user_id)
+    user, org = member_or_404(user_id, "view_members")
     manage = can(current_user, "manage_members", org)
     form = MemberForm(obj=user if request.method == "GET" else None)
     choices = [(o.id, f"{o.code} {o.name}") for o in visible_orgs(current_user, "manage_members")]
@@ -168,7 +146,7 @@ def member(user_id: int):
         if not manage:
             abort(403)
         if form.validate_on_submit():
-            target = _org_or_404(form.org.data, "manage_members")
+            target = org_or_404(form.org.data, "manage_members")
             try:
                 services.update_member(
                     current_user, user, name=form.name.data, status=form.status.data or None,
@@ -178,7 +156,7 @@ def member(user_id: int):
                     is_exempt=form.is_exempt.data, exempt_reason=form.exempt_reason.data or "",
                     ip=client_ip())
             except DomainError as error:
-                _flash_error(error)
+                flash_error(error)
             else:
                 flash(_("已保存。"), "success")
                 return redirect(url_for("orgs.member", user_id=user.id))
@@ -197,13 +175,13 @@ def member(user_id: int):
 @bp.post("/members/<int:user_id>/reset-password")
 @requires("reset_passwords")
 def reset_password(user_id: int):
-    user, org = _member_or_404(user_id)
+    user, org = member_or_404(user_id, "view_members")
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
         code = services.reset_password(current_user, user, ip=client_ip())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         flash(_("%(name)s 的一次性登录码：%(code)s（只显示这一次；下次登录时须修改密码）",
                 name=user.name, code=code), "success")
@@ -213,16 +191,16 @@ def reset_password(user_id: int):
 @bp.post("/members/<int:user_id>/roles")
 @requires("assign_roles")
 def grant_role(user_id: int):
-    user, _org = _member_or_404(user_id)
+    user, _org = member_or_404(user_id, "view_members")
     form = RoleForm()
     form.org.choices = options((o.id, o.code) for o in visible_orgs(current_user, "assign_roles"))
     if form.validate_on_submit():
-        target = _org_or_404(form.org.data, "assign_roles")
+        target = org_or_404(form.org.data, "assign_roles")
         try:
             services.grant_role(current_user, user, target, form.role.data, ip=client_ip())
             flash(_("已任命。"), "success")
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
     return redirect(url_for("orgs.member", user_id=user.id))
 
 
@@ -237,7 +215,7 @@ def revoke_role(membership_id: int):
             services.revoke_role(current_user, membership, ip=client_ip())
             flash(_("已免去职务。"), "success")
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
     return redirect(url_for("orgs.member", user_id=membership.user_id))
 
 
@@ -273,7 +251,7 @@ def roster_import():
 @bp.get("/<int:org_id>/roster.xlsx")
 @requires("view_members")
 def roster_export(org_id: int):
-    org = _org_or_404(org_id)
+    org = org_or_404(org_id, "view_members")
     data = roster.export_roster(current_user, org, ip=client_ip())
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"roster-{org.code}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

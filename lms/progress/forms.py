@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from lms.orgs.forms import EmptyForm, options  # noqa: F401  (re-exported for the views)
+from lms.core.forms import options
 
 CATEGORY_LABELS = {
     "online": _l("在线学习"),

@@ -13,29 +13,26 @@ from flask_login import current_user, login_required
 from sqlalchemy import literal, or_, select
 
 from lms.audit.services import record
-from lms.auth.models import User
+from lms.auth.models import STATUS_LABELS, User
 from lms.core.errors import DomainError
+from lms.core.forms import EmptyForm, options
 from lms.core.hooks import add_page_extra
 from lms.core.sheets import write_csv, write_xlsx
-from lms.core.web import client_ip
+from lms.core.web import client_ip, flash_error
 from lms.courses.models import Course, Lesson
 from lms.courses.queries import visible_course, visible_lesson
 from lms.extensions import db
 from lms.orgs.access import can, in_scope, requires, scope_paths
+from lms.orgs.lookup import member_or_404, org_or_404
 from lms.orgs.models import Organization
 from lms.progress import bp, queries, reports, services, years
 from lms.progress.forms import (
     CATEGORY_LABELS,
     SOURCE_LABELS,
     AssignForm,
-    EmptyForm,
     ManualHoursForm,
-    options,
 )
 from lms.progress.models import CourseAssignment
-
-STATUS_LABELS = {"full": "正式党员", "probationary": "预备党员", "candidate": "发展对象",
-                 "activist": "入党积极分子"}
 
 
 @bp.app_template_filter("hours_text")
@@ -46,10 +43,6 @@ def hours_text(value) -> str:
 @bp.app_template_filter("local_date")
 def local_date(value) -> str:
     return years.local(value).strftime("%Y-%m-%d") if value else ""
-
-
-def _flash_error(error: DomainError) -> None:
-    flash(_(str(error)), "error")
 
 
 def _year_arg() -> int:
@@ -128,7 +121,7 @@ def done(lesson_id: int):
     try:
         services.mark_read(current_user, lesson)
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
         return redirect(url_for("courses.lesson", slug=course.slug, key=lesson.key))
     flash(_("本课已完成。"), "success")
     following = db.session.scalar(
@@ -177,22 +170,6 @@ add_page_extra(bp, "catalogue", _catalogue_extra)
 
 
 # ---- branch view ----------------------------------------------------------------------------
-
-def _org_or_404(org_id: int, capability: str = "view_reports") -> Organization:
-    """Out of scope looks the same as missing."""
-    org = db.session.get(Organization, org_id)
-    if org is None or not can(current_user, capability, org):
-        abort(404)
-    return org
-
-
-def _member_or_404(user_id: int) -> User:
-    member = db.session.get(User, user_id)
-    org = db.session.get(Organization, member.org_id) if member and member.org_id else None
-    if member is None or org is None or not can(current_user, "view_reports", org):
-        abort(404)
-    return member
-
 
 def _branch_args() -> dict:
     """Only allowlisted values pass; anything else falls back to the default."""
@@ -247,7 +224,7 @@ def _assignments(org: Organization):
 @bp.get("/branch/<int:org_id>")
 @requires("view_reports")
 def branch(org_id: int):
-    org = _org_or_404(org_id)
+    org = org_or_404(org_id, "view_reports")
     args = _branch_args()
     common = {"org": org, "args": args, "crumbs": _ancestors_in_scope(org),
               "assignments": _assignments(org), "button": EmptyForm(),
@@ -291,7 +268,7 @@ def branch_export(org_id: int, fmt: str):
     """The rows on screen for the same arguments, as a spreadsheet (formula-defused)."""
     if fmt not in ("xlsx", "csv"):
         abort(404)
-    org = _org_or_404(org_id)
+    org = org_or_404(org_id, "view_reports")
     args = _branch_args()
     if org.kind in reports.ROLLUP_KINDS:
         rollup, total = reports.rollup_rows(org, year=args["year"])
@@ -315,7 +292,7 @@ def branch_export(org_id: int, fmt: str):
 @bp.route("/branch/<int:org_id>/assign", methods=["GET", "POST"])
 @requires("assign_courses")
 def assign(org_id: int):
-    org = _org_or_404(org_id, "assign_courses")
+    org = org_or_404(org_id, "assign_courses")
     form = AssignForm()
     courses = list(db.session.scalars(select(Course).where(Course.status == "published")
                                       .order_by(Course.required.desc(), Course.title)))
@@ -326,7 +303,7 @@ def assign(org_id: int):
         try:
             services.assign_course(current_user, course, org, form.due_on.data, ip=client_ip())
         except DomainError as error:
-            _flash_error(error)
+            flash_error(error)
         else:
             flash(_("已把《%(title)s》布置为%(org)s的必修课，截止 %(d)s。", title=course.title,
                     org=org.name, d=form.due_on.data.isoformat()), "success")
@@ -352,13 +329,13 @@ def withdraw(assignment_id: int):
 @bp.get("/branch/members/<int:user_id>")
 @requires("view_reports")
 def member_record(user_id: int):
-    return _render_record(_member_or_404(user_id), own=False)
+    return _render_record(member_or_404(user_id, "view_reports")[0], own=False)
 
 
 @bp.post("/branch/members/<int:user_id>/hours")
 @requires("manage_members")
 def manual_hours(user_id: int):
-    member = _member_or_404(user_id)
+    member, _org = member_or_404(user_id, "view_reports")
     form = ManualHoursForm()
     if not form.validate_on_submit():
         flash(_("请填写学时、年度、类别和原因。"), "error")
@@ -368,7 +345,7 @@ def manual_hours(user_id: int):
                                      year=form.year.data, category=form.category.data,
                                      reason=form.reason.data, ip=client_ip())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
         return _render_record(member, own=False, manual_form=form), error.status_code
     flash(_("已登记 %(h)s 学时。", h=hours_text(form.hours.data)), "success")
     return redirect(url_for("progress.member_record", user_id=member.id, year=form.year.data))

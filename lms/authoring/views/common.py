@@ -1,17 +1,16 @@
-"""What every editor page shares: loading what the URL names (404 unless the user may edit it),
-and turning domain errors into flashes."""
+"""What every editor page shares: loading what the URL names (404 unless the user may edit it)
+and the audience choices."""
 from __future__ import annotations
 
-from flask import abort, flash
+from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.authoring.permissions import can_edit
-from lms.core.errors import DomainError
+from lms.core.forms import options
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.orgs.forms import options
 from lms.orgs.queries import visible_orgs
 from lms.quizzes.models import Question, Quiz
 
@@ -43,12 +42,6 @@ def question_or_404(quiz: Quiz, question_id: int) -> Question:
     if question is None or question.quiz_id != quiz.id:
         abort(404)
     return question
-
-
-def flash_error(error: DomainError) -> None:
-    flash(_(str(error)), "error")
-    for problem in getattr(error, "problems", []):
-        flash(_(problem), "error")
 
 
 def audience_choices(course: Course | None = None):

@@ -11,17 +11,17 @@ from sqlalchemy import func, select
 from lms.authoring import bp, services
 from lms.authoring.bank import final_quiz
 from lms.authoring.export import export_course_zip
-from lms.authoring.forms import AuthorForm, CourseForm, EmptyForm, NewCourseForm, NewLessonForm
+from lms.authoring.forms import AuthorForm, CourseForm, NewCourseForm, NewLessonForm
 from lms.authoring.permissions import can_manage_authors, editable_courses
 from lms.authoring.views.common import (
     audience_choices,
     audience_org,
     course_lessons_all,
     course_or_404,
-    flash_error,
 )
 from lms.core.errors import DomainError
-from lms.core.web import client_ip
+from lms.core.forms import EmptyForm
+from lms.core.web import client_ip, flash_error
 from lms.extensions import db
 from lms.orgs.access import requires
 from lms.quizzes.models import Question, Quiz

@@ -22,11 +22,11 @@ from lms.authoring.services import live_lessons
 from lms.authoring.views.common import course_or_404
 from lms.core import staging
 from lms.core.errors import DomainError
+from lms.core.forms import options
 from lms.core.web import client_ip
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.orgs.access import requires
-from lms.orgs.forms import options
 from lms.quizzes.formats import MAX_BYTES, template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

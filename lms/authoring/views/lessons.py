@@ -7,15 +7,15 @@ from flask_login import current_user
 
 from lms.authoring import bp, services
 from lms.authoring.bank import lesson_check
-from lms.authoring.forms import EmptyForm, LessonForm, MediaForm, NewLessonForm
+from lms.authoring.forms import LessonForm, MediaForm, NewLessonForm
 from lms.authoring.uploads import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, course_media, upload_media
-from lms.authoring.views.common import course_or_404, flash_error, lesson_or_404
+from lms.authoring.views.common import course_or_404, lesson_or_404
 from lms.core.errors import DomainError
-from lms.core.web import client_ip
+from lms.core.forms import EmptyForm, options
+from lms.core.web import client_ip, flash_error
 from lms.courses import media
 from lms.courses.queries import lesson_audio
 from lms.orgs.access import requires
-from lms.orgs.forms import options
 
 
 @bp.post("/courses/<int:course_id>/lessons")

@@ -9,17 +9,17 @@ from flask_login import current_user
 
 from lms.authoring import bank, bp
 from lms.authoring.export import export_bank
-from lms.authoring.forms import CheckForm, EmptyForm, FinalQuizForm, QuestionForm
+from lms.authoring.forms import CheckForm, FinalQuizForm, QuestionForm
 from lms.authoring.views.common import (
     course_or_404,
-    flash_error,
     lesson_or_404,
     question_or_404,
     quiz_or_404,
 )
 from lms.core.errors import DomainError
+from lms.core.forms import EmptyForm
 from lms.core.questions import LETTERS, QuestionData
-from lms.core.web import client_ip
+from lms.core.web import client_ip, flash_error
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.orgs.access import requires
