@@ -1,0 +1,210 @@
+/* Saving a course to the phone, and studying it without signal. Plain ES5 (promises only where
+   the browser has a service worker, which implies them).
+
+   - Course page (#offline-save): "保存到手机" asks the server to prepare the course
+     (/offline/courses/<slug>/save starts the offline lesson checks and lists the URLs), then
+     fetches each URL into the member's cache for that course, with a progress bar in bytes;
+     then shows the space used and a button to remove it. Where there is no service worker
+     (iOS WeChat, old X5 cores, plain HTTP) it says so and offers the printed sheet.
+   - Pages with [data-offline-slug] (我的学习) mark the member's saved courses.
+   - The "not saved" page lists the saved courses of the member last signed in here.
+   The index of saved courses is kept per member in localStorage ("fieldside-saved"). */
+(function () {
+  var INDEX = "fieldside-saved";
+  var LAST = "fieldside-member-last";
+
+  function meta(name) {
+    var node = document.querySelector("meta[name='" + name + "']");
+    return node ? node.getAttribute("content") : "";
+  }
+  function read(key, fallback) {
+    try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
+  }
+  function write(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full or private */ }
+  }
+  function savedOf(member) {
+    var all = read(INDEX, {});
+    return all[member] || {};
+  }
+  function setSaved(member, slug, entry) {
+    var all = read(INDEX, {});
+    all[member] = all[member] || {};
+    if (entry) { all[member][slug] = entry; } else { delete all[member][slug]; }
+    write(INDEX, all);
+  }
+  function size(bytes) {
+    if (bytes >= 1000000) { return (bytes / 1000000).toFixed(1) + " MB"; }
+    return Math.max(1, Math.round(bytes / 1000)) + " KB";
+  }
+  function fill(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (all, key) {
+      return values[key] !== undefined ? values[key] : all;
+    });
+  }
+  function supported() {
+    return !!(window.navigator.serviceWorker && window.caches && window.fetch && window.Promise);
+  }
+
+  var member = meta("fieldside-member");
+  if (member) { write(LAST, member); }
+  else if (document.querySelector("form[action$='/login']")) { write(LAST, ""); }
+
+  // ---- the course page's box ---------------------------------------------------------------
+  function saveBox(box) {
+    var slug = box.getAttribute("data-slug");
+    var state = box.querySelector(".offline-state");
+    var bar = box.querySelector("progress");
+    var saveButton = box.querySelector("[data-action=save]");
+    var removeButton = box.querySelector("[data-action=remove]");
+    if (!supported() || !member) { return; }
+    box.querySelector(".offline-unsupported").hidden = true;
+    box.querySelector(".offline-controls").hidden = false;
+
+    function show() {
+      var entry = savedOf(member)[slug];
+      bar.hidden = true;
+      saveButton.disabled = false;
+      if (entry) {
+        var total = 0, mine = savedOf(member);
+        for (var s in mine) { if (Object.prototype.hasOwnProperty.call(mine, s)) { total += mine[s].bytes || 0; } }
+        state.textContent = fill(box.getAttribute("data-saved"), { size: size(entry.bytes), all: size(total) });
+        saveButton.textContent = box.getAttribute("data-update");
+        removeButton.hidden = false;
+      } else {
+        state.textContent = box.getAttribute("data-not-saved");
+        saveButton.textContent = box.getAttribute("data-save");
+        removeButton.hidden = true;
+      }
+    }
+
+    function fail() {
+      state.textContent = box.getAttribute("data-failed");
+      bar.hidden = true;
+      saveButton.disabled = false;
+    }
+
+    function prepare() {
+      return new Promise(function (resolve, reject) {
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", box.getAttribute("data-save-url"), true);
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.setRequestHeader("X-CSRFToken", box.getAttribute("data-csrf"));
+        xhr.onreadystatechange = function () {
+          if (xhr.readyState !== 4) { return; }
+          if (xhr.status !== 200) { reject(new Error("prepare " + xhr.status)); return; }
+          try { resolve(JSON.parse(xhr.responseText)); } catch (e) { reject(e); }
+        };
+        xhr.send();
+      });
+    }
+
+    function download(plan) {
+      var got = 0, i = 0;
+      bar.hidden = false;
+      function progress() {
+        bar.max = Math.max(plan.total, got, 1);
+        bar.value = got;
+        state.textContent = fill(box.getAttribute("data-progress"), { got: size(got), total: size(Math.max(plan.total, got)) });
+      }
+      progress();
+      return caches.open(plan.cache).then(function (cache) {
+        function next() {
+          if (i >= plan.items.length) { return got; }
+          var url = plan.items[i++].url;
+          return fetch(url, { credentials: "same-origin" }).then(function (response) {
+            if (!response.ok || response.redirected) { throw new Error("fetch " + url); }
+            var copy = response.clone();
+            return response.blob().then(function (blob) {
+              got += blob.size;
+              progress();
+              return cache.put(url, copy);
+            });
+          }).then(next);
+        }
+        return next();
+      });
+    }
+
+    saveButton.addEventListener("click", function () {
+      saveButton.disabled = true;
+      state.textContent = box.getAttribute("data-preparing");
+      var plan = null;
+      navigator.serviceWorker.register("/sw.js").then(function () {
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        // the worker learns whose courses it keeps from each page; tell it now, before any
+        // page has passed through it
+        registration.active.postMessage({ member: member });
+        return prepare();
+      }).then(function (answer) {
+        plan = answer;
+        return caches["delete"](plan.cache);  // a fresh copy: nothing of an older save stays
+      }).then(function () { return download(plan); }).then(function (bytes) {
+        setSaved(member, slug, { title: box.getAttribute("data-title"), url: box.getAttribute("data-course-url"),
+                                 cache: plan.cache, bytes: bytes, at: new Date().getTime() });
+        show();
+      }, function () {
+        if (plan) { caches["delete"](plan.cache); }
+        setSaved(member, slug, null);
+        fail();
+      });
+    });
+
+    removeButton.addEventListener("click", function () {
+      var entry = savedOf(member)[slug];
+      setSaved(member, slug, null);
+      if (entry && entry.cache) { caches["delete"](entry.cache); }
+      show();
+      state.textContent = box.getAttribute("data-removed");
+    });
+    show();
+  }
+
+  // ---- marks on 我的学习, and the list on the "not saved" page -------------------------------
+  function markSaved() {
+    var mine = savedOf(member), holder = document.querySelector("[data-offline-label]");
+    var marks = document.querySelectorAll("[data-offline-slug]");
+    for (var i = 0; i < marks.length; i++) {
+      var slug = marks[i].getAttribute("data-offline-slug");
+      if (mine[slug] && holder && !marks[i].querySelector(".tag-offline")) {
+        var tag = document.createElement("span");
+        tag.className = "tag tag-offline";
+        tag.textContent = holder.getAttribute("data-offline-label");
+        marks[i].appendChild(document.createTextNode(" "));
+        marks[i].appendChild(tag);
+      }
+    }
+  }
+
+  function listSaved(box) {
+    // the signed-in member's courses; on the "not saved" page, the member last signed in here
+    var who = member || read(LAST, ""), mine = who ? savedOf(who) : {};
+    var list = box.querySelector("ul"), any = false;
+    for (var slug in mine) {
+      if (!Object.prototype.hasOwnProperty.call(mine, slug)) { continue; }
+      var item = document.createElement("li"), link = document.createElement("a");
+      link.href = mine[slug].url;
+      link.textContent = mine[slug].title;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" · " + size(mine[slug].bytes || 0)));
+      list.appendChild(item);
+      any = true;
+    }
+    if (!any && box.getAttribute("data-empty")) {
+      var empty = document.createElement("p");
+      empty.textContent = box.getAttribute("data-empty");
+      box.appendChild(empty);
+    }
+    box.hidden = !any && !box.getAttribute("data-empty");
+  }
+
+  function start() {
+    var box = document.getElementById("offline-save");
+    if (box) { saveBox(box); }
+    if (member) { markSaved(); }
+    var list = document.getElementById("offline-saved-list");
+    if (list) { listSaved(list); }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

@@ -1,0 +1,107 @@
+"""In Chromium with the network really off (Playwright's set_offline): a saved course opens from
+the phone, and a new release's worker replaces the old caches."""
+from __future__ import annotations
+
+import pytest
+
+from lms.extensions import db
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "tea-garden-2026"
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+
+
+def sign_in(page, user):
+    page.goto(page.base + "/login")
+    page.fill("input[name=phone]", user.phone)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def save(page, slug):
+    page.goto(f"{page.base}/courses/{slug}/")
+    page.click("#offline-save [data-action=save]")
+    page.wait_for_function(
+        "() => document.querySelector('#offline-save .offline-state').textContent"
+        ".indexOf('已保存') === 0", timeout=20000)
+
+
+def cache_names(page) -> list[str]:
+    return page.evaluate("caches.keys()")
+
+
+def test_a_saved_course_opens_with_the_network_off(phone_page, member, offline_course,
+                                                   outside_hosts):
+    made = offline_course(lessons=3, checks=(0,), title="出海学习课")
+    slug = made.course.slug
+    db.session.commit()
+    page = phone_page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, member)
+    save(page, slug)
+    state = page.inner_text("#offline-save .offline-state")
+    assert "本课程占用" in state
+    assert page.is_visible("#offline-save [data-action=remove]")
+    assert f"fieldside-saved-v1-m{member.id}-{slug}" in cache_names(page)
+
+    page.context.set_offline(True)
+    try:
+        page.goto(f"{page.base}/courses/{slug}/lessons/l1")
+        assert page.inner_text("h1") == "第1课"
+        assert "第1课第1题：哪一个对？" in page.inner_text("#check")
+        assert page.evaluate("document.querySelector('.lesson-body img').naturalWidth") > 0
+        page.goto(f"{page.base}/courses/{slug}/lessons/l3")
+        assert page.inner_text("h1") == "第3课"
+        # a page not saved: the phone says so and lists what it holds
+        page.goto(f"{page.base}/courses/")
+        assert "没有网络" in page.inner_text("h1")
+        assert "出海学习课" in page.inner_text("#offline-saved-list")
+    finally:
+        page.context.set_offline(False)
+
+    page.goto(page.base + "/study/")
+    assert "已保存，可离线学习" in page.inner_text("main")
+    page.goto(f"{page.base}/courses/{slug}/")
+    page.click("#offline-save [data-action=remove]")
+    assert "已从手机删除" in page.inner_text("#offline-save .offline-state")
+    assert not any(name.startswith("fieldside-saved") for name in cache_names(page))
+    assert errors == []
+    assert outside_hosts(page.requested) == []
+
+
+def test_a_new_release_replaces_the_old_caches_and_keeps_saved_courses(
+        app, phone_page, member, offline_course):
+    made = offline_course(lessons=1, checks=(), media=False)
+    db.session.commit()
+    page = phone_page
+    sign_in(page, member)
+    save(page, made.course.slug)
+    old = [n for n in cache_names(page) if n.startswith("fieldside-shell-")]
+    assert len(old) == 1
+
+    app.config["OFFLINE_RELEASE"] = "next"
+    app.extensions.pop("fieldside_sw", None)
+    page.evaluate("navigator.serviceWorker.getRegistration().then(function (r) { return r.update(); })")
+    for _ in range(100):
+        names = cache_names(page)
+        shells = [n for n in names if n.startswith("fieldside-shell-")]
+        if shells and old[0] not in shells:
+            break
+        page.wait_for_timeout(200)
+    assert len(shells) == 1 and shells != old
+    assert f"fieldside-saved-v1-m{member.id}-{made.course.slug}" in names
+    page.context.set_offline(True)
+    try:
+        page.goto(f"{page.base}/courses/{made.course.slug}/lessons/l1")
+        assert page.inner_text("h1") == "第1课"
+    finally:
+        page.context.set_offline(False)
