@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     register_extensions(app)
     register_blueprints(app)
+    register_signals(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -63,6 +64,13 @@ def register_blueprints(app: Flask) -> None:
     for bp in (core_bp, audit_bp, auth_bp, orgs_bp, courses_bp, quizzes_bp, progress_bp,
                authoring_bp, offline_bp):
         app.register_blueprint(bp)
+
+
+def register_signals(app: Flask) -> None:
+    """Connect each domain's receivers to the signals of the domains before it."""
+    from lms.progress.services import connect_signals as progress_receivers
+
+    progress_receivers()
 
 
 def register_request_hooks(app: Flask) -> None:

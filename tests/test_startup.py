@@ -41,3 +41,17 @@ def test_a_name_the_packs_package_lacks_is_still_an_attribute_error():
         packs.read_everything  # noqa: B018
     with pytest.raises(ImportError):
         from lms.courses.packs import read_everything  # noqa: F401
+
+
+def test_grading_receivers_are_connected_by_the_app_not_by_an_import(tmp_path):
+    """Importing every package connects nothing; building the app connects progress's receivers,
+    so grading a check outside an app (a script, a test without one) writes no credit by
+    surprise, and inside one it always does."""
+    code = ("import lms.models, lms.progress, lms.progress.services; "
+            "from lms.quizzes import signals; "
+            "before = [len(s.receivers) for s in (signals.lesson_check_graded, "
+            "signals.final_quiz_passed)]; "
+            "from lms import create_app; create_app(); create_app(); "
+            "after = [len(s.receivers) for s in (signals.lesson_check_graded, "
+            "signals.final_quiz_passed)]; print(before, after)")
+    assert run_fresh(code, tmp_path) == "[0, 0] [1, 1]"

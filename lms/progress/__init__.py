@@ -2,7 +2,8 @@
 and the branch views.
 
 Course and lesson pages belong to `courses`; this package adds its parts to them through page
-extras, and learns about passed checks and quizzes from `lms.quizzes.signals`.
+extras, and learns about graded checks and passed quizzes from `lms.quizzes.signals` (its
+receivers, `services.connect_signals`, are connected by `create_app`).
 """
 from flask import Blueprint
 
@@ -29,5 +30,4 @@ add_nav(bp, "progress.branch_index", N_("学习情况"), 40, _sees_reports)
 
 from lms.progress import demo, services, views  # noqa: E402,F401
 
-services.connect_signals()
 demo.register(bp)

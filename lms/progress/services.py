@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, event, exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lms.audit.services import record
 from lms.auth.models import User
@@ -171,37 +170,13 @@ def _org_path(org_id: int | None) -> str:
 
 # ---- signal receivers (inside the grading transaction: never commit) -----------------------
 
-#: session.info key: ids of passed attempts whose lesson a submitted signal already completed
-_CREDITED = "lesson_checks_credited"
-
-
-def on_lesson_check_submitted(quiz, *, user, lesson_id, attempt=None, passed=None, **_):
-    """The check sits after the text: submitting it means the member reached the end."""
+def on_lesson_check_graded(quiz, *, user, lesson_id, passed, **_):
+    """The check sits after the text: grading it means the member reached the end; the lesson
+    is complete when this attempt or an earlier one passed."""
     lesson = _lesson(lesson_id)
-    satisfied = bool(passed) or (attempt is not None and attempt.passed)
-    if not satisfied:
-        satisfied = _has_passed(user.id, quiz.id)
-    row = _reach_end(user.id, lesson, check_passed=satisfied)
+    row = _reach_end(user.id, lesson, check_passed=passed or _has_passed(user.id, quiz.id))
     if row.completed_at is not None:
         try_complete_course(user, lesson.course_id)
-        if attempt is not None and attempt.passed:
-            # grading sends "passed" right after this: it would do the same work again
-            db.session.info.setdefault(_CREDITED, set()).add(attempt.id)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_credited(session, transaction):
-    if transaction.parent is None:
-        session.info.pop(_CREDITED, None)
-
-
-def on_lesson_check_passed(quiz, *, user, lesson_id, attempt=None, **_):
-    if attempt is not None and attempt.id in db.session.info.get(_CREDITED, ()):
-        db.session.info[_CREDITED].discard(attempt.id)
-        return
-    lesson = _lesson(lesson_id)
-    _reach_end(user.id, lesson, check_passed=True)
-    try_complete_course(user, lesson.course_id)
 
 
 def on_final_quiz_passed(quiz, *, user, course_id, attempt=None, **_):
@@ -209,10 +184,10 @@ def on_final_quiz_passed(quiz, *, user, course_id, attempt=None, **_):
 
 
 def connect_signals() -> None:
+    """Called by ``create_app`` (connecting twice is harmless: blinker keeps one of each)."""
     from lms.quizzes import signals
 
-    signals.lesson_check_submitted.connect(on_lesson_check_submitted)
-    signals.lesson_check_passed.connect(on_lesson_check_passed)
+    signals.lesson_check_graded.connect(on_lesson_check_graded)
     signals.final_quiz_passed.connect(on_final_quiz_passed)
 
 

@@ -286,11 +286,8 @@ def _claim_and_grade(user, attempt_id: int, answers, now: datetime) -> Submitted
         attempt.snapshot, results, strict=True)], now)
     db.session.flush()
     if quiz.lesson_id is not None:
-        signals.lesson_check_submitted.send(quiz, user=user, lesson_id=quiz.lesson_id,
-                                            attempt=attempt, passed=attempt.passed)
-        if attempt.passed:
-            signals.lesson_check_passed.send(quiz, user=user, lesson_id=quiz.lesson_id,
-                                             attempt=attempt)
+        signals.lesson_check_graded.send(quiz, user=user, lesson_id=quiz.lesson_id,
+                                         attempt=attempt, passed=attempt.passed)
     elif attempt.passed:
         signals.final_quiz_passed.send(quiz, user=user, course_id=quiz.course_id,
                                        attempt=attempt)

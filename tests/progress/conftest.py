@@ -77,18 +77,14 @@ def _attempt(user, quiz, passed: bool, number: int | None = None):
 @pytest.fixture
 def grade(app):
     """``grade.check(user, quiz, passed)`` and ``grade.final(user, quiz, passed)``: write a
-    submitted attempt and send the signals in one transaction, as lms.quizzes grading does."""
-    from lms.quizzes.signals import final_quiz_passed, lesson_check_passed, lesson_check_submitted
+    submitted attempt and send the signal in one transaction, as lms.quizzes grading does."""
+    from lms.quizzes.signals import final_quiz_passed, lesson_check_graded
 
-    def check(user, quiz, passed: bool = True, *, send_submitted: bool = True,
-              send_passed: bool = True):
+    def check(user, quiz, passed: bool = True):
         begin_write()
         attempt = _attempt(user, quiz, passed)
-        if send_submitted:
-            lesson_check_submitted.send(quiz, user=user, lesson_id=quiz.lesson_id,
-                                        attempt=attempt, passed=passed)
-        if passed and send_passed:
-            lesson_check_passed.send(quiz, user=user, lesson_id=quiz.lesson_id, attempt=attempt)
+        lesson_check_graded.send(quiz, user=user, lesson_id=quiz.lesson_id, attempt=attempt,
+                                 passed=passed)
         db.session.commit()
         return attempt
 

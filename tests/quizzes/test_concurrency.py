@@ -95,12 +95,12 @@ class Gradings:
 
     def __enter__(self):
         signals.final_quiz_passed.connect(self)
-        signals.lesson_check_submitted.connect(self)
+        signals.lesson_check_graded.connect(self)
         return self
 
     def __exit__(self, *exc):
         signals.final_quiz_passed.disconnect(self)
-        signals.lesson_check_submitted.disconnect(self)
+        signals.lesson_check_graded.disconnect(self)
 
 
 def offline_score(attempt) -> Fraction:

@@ -128,8 +128,7 @@ def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
             seen.append((name, db.session().in_transaction(), state, kwargs.get("passed")))
         return inner
 
-    handlers = {sig: receiver(sig.name) for sig in (signals.lesson_check_submitted,
-                                                    signals.lesson_check_passed,
+    handlers = {sig: receiver(sig.name) for sig in (signals.lesson_check_graded,
                                                     signals.final_quiz_passed)}
     for sig, fn in handlers.items():
         sig.connect(fn)
@@ -141,8 +140,7 @@ def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
     finally:
         for sig, fn in handlers.items():
             sig.disconnect(fn)
-    assert seen == [("lesson-check-submitted", True, "submitted", True),
-                    ("lesson-check-passed", True, "submitted", None),
+    assert seen == [("lesson-check-graded", True, "submitted", True),
                     ("final-quiz-passed", True, "submitted", None)]
 
 
