@@ -3,7 +3,6 @@ reader's good and bad inputs; nothing is ever half-imported."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,9 +17,8 @@ from lms.extensions import db
 from lms.quizzes.formats import write_csv, write_gift, write_xlsx
 from lms.quizzes.models import Question, Quiz
 from tests.authoring.conftest import sample_questions
+from tests.helpers import GIFT_EXAMPLES
 
-MOODLE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "gift" / \
-    "moodle-examples.txt"
 BANK = [QuestionData(**{**q.__dict__, "key": f"bank-{i}"})
         for i, q in enumerate(sample_questions("x"), start=1)]
 AIKEN = ("党员应当多久交纳一次党费？\nA. 每月\nB. 每年\nANSWER: A\n\n"
@@ -182,19 +180,19 @@ def test_keys_taken_elsewhere_are_renamed_and_update_mode_matches_them(client_fo
     assert question.version == before["q001-2"] + 1 and question.stem.endswith("（改）")
 
 
-def test_moodle_examples_preview_lists_what_is_taken_and_refused(client_for, trainer,
-                                                                  build_course):
+def test_gift_examples_preview_lists_what_is_taken_and_refused(client_for, trainer,
+                                                                build_course):
     course = build_course(trainer)
     web = client_for(trainer)
     before = _count()
-    page = _upload(web, course, "moodle-examples.txt", MOODLE.read_bytes()).get_data(
+    page = _upload(web, course, "fieldside.gift", GIFT_EXAMPLES.read_bytes()).get_data(
         as_text=True)
-    assert "可导入的题（32）" in page and "不支持、不会导入的题（11）" in page
-    for line in ("line 16: When was Ulysses S. Grant born…: 不支持数值题（numerical）",
-                 "line 55: Matching Question.: 不支持配对题（matching）"):
+    assert "可导入的题（28）" in page and "不支持、不会导入的题（9）" in page
+    for line in ("line 97: 中国共产党成立于哪一年？: 不支持数值题（numerical）",
+                 "line 91: 配对: 不支持配对题（matching）"):
         assert line in page
     _confirm(web, course, page)
-    assert _count() == before + 32
+    assert _count() == before + 28
 
 
 def test_a_stale_or_foreign_token_imports_nothing(client_for, trainer, other_trainer,
@@ -273,16 +271,16 @@ def test_cli_refuses_bad_files_and_imports_nothing(runner, tmp_path, trainer, bu
     assert _count() == before
 
 
-def test_cli_moodle_examples_report_and_refuse_the_whole_file(runner, trainer, build_course):
+def test_cli_gift_examples_report_and_refuse_the_whole_file(runner, trainer, build_course):
     lesson_course = build_course(trainer, slug="cli-course")
     lesson = services.live_lessons(lesson_course)[1]
     before = _count()
-    result = runner.invoke(args=["questions", "import", str(MOODLE), "--course", "cli-course",
-                                 "--quiz", lesson.key])
+    result = runner.invoke(args=["questions", "import", str(GIFT_EXAMPLES), "--course",
+                                 "cli-course", "--quiz", lesson.key])
     assert result.exit_code == 1
-    assert result.output.count("taken ") == 32 and result.output.count("refused ") == 11
-    assert "refused  line 202: Numerical example: 不支持数值题（numerical）" in result.output
-    assert "taken    line 148: gift-control-characters" in result.output
+    assert result.output.count("taken ") == 28 and result.output.count("refused ") == 9
+    assert "refused  line 111: Seven Options: 不支持超过 6 个选项的选择题" in result.output
+    assert "taken    line 69: fee-basis" in result.output
     assert "没有导入任何题目" in result.output
     assert _count() == before and bank.lesson_check(lesson) is None
 

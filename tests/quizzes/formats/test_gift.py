@@ -1,6 +1,4 @@
-"""GIFT: Moodle's own examples file, good and bad input, refusals, round trips, fuzzing."""
-from pathlib import Path
-
+"""GIFT: the project's own examples file, good and bad input, refusals, round trips, fuzzing."""
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -8,12 +6,8 @@ from hypothesis import strategies as st
 from lms.core.questions import QuestionData
 from lms.quizzes.formats import read_gift, write_gift
 from lms.quizzes.formats.tabular_write import TEMPLATE_QUESTIONS
+from tests.helpers import GIFT_EXAMPLES
 from tests.quizzes.formats.strategies import FUZZ, assert_well_formed, banks, mutated
-
-# shared/ lies beside the work tree (and beside CI's clone)
-EXAMPLES = next(folder / "shared/reference/gift/moodle-examples.txt"
-                for folder in Path(__file__).resolve().parents
-                if (folder / "shared/reference/gift/moodle-examples.txt").exists())
 
 
 def read(text: str):
@@ -22,119 +16,119 @@ def read(text: str):
     return result
 
 
-# --- Moodle's examples file: exactly what is taken, refused and noted ------------------------------
+# --- our examples file (examples/fieldside.gift): exactly what is taken, refused and noted ----
 
-#: (line, key, kind) of every question taken from moodle-examples.txt, in file order
-MOODLE_TAKEN = [
-    ("line 8", "q001", "single"),
-    ("line 10", "q002", "single"),  # missing word: "Grant is ____ in Grant's tomb."
-    ("line 12", "q003", "truefalse"),
-    ("line 14", "q004", "fill"),
-    ("line 25", "q006", "single"),
-    ("line 27", "q007", "single"),
-    ("line 29", "q008", "single"),
-    ("line 35", "q009", "single"),
-    ("line 43", "q010", "fill"),
-    ("line 45", "q011", "fill"),
-    ("line 49", "q012", "truefalse"),
-    ("line 51", "q013", "truefalse"),
-    ("line 90", "kanji-origins", "fill"),  # only = answers: short answer
-    ("line 93", "thanksgiving-date", "single"),
-    ("line 98", "q023", "single"),
-    ("line 103", "q024", "fill"),
-    ("line 108", "q025", "fill"),  # [markdown] marker removed
-    ("line 113", "q026", "truefalse"),
-    ("line 115", "q027", "single"),
-    ("line 117", "jesus-hometown", "single"),
-    ("line 123", "q029", "fill"),  # same title as line 117: numbered key
-    ("line 130", "q030", "multiple"),
-    ("line 136", "q031", "multiple"),
-    ("line 143", "q032", "single"),
-    ("line 148", "gift-control-characters", "single"),
-    ("line 167", "q034", "single"),
-    ("line 169", "q035", "single"),
-    ("line 171", "q036", "truefalse"),
-    ("line 173", "q037", "fill"),
-    ("line 184", "grants-tomb", "single"),
-    ("line 190", "q041", "single"),
-    ("line 195", "jesus-hometown-short-answer-ex", "fill"),
+#: (line, key, kind) of every question taken from fieldside.gift, in file order
+EXAMPLES_TAKEN = [
+    ("line 9", "q001", "single"),
+    ("line 11", "q002", "single"),  # missing word: text after the braces
+    ("line 13", "q003", "single"),  # options on lines of their own
+    ("line 19", "meeting-minutes", "single"),  # ASCII title: slug key; per-option feedback
+    ("line 25", "full-options", "single"),  # six options, the most a question may have
+    ("line 27", "q006", "single"),  # partial weight on a wrong option: noted
+    ("line 29", "q007", "single"),  # no =, one positive weight
+    ("line 33", "organising-life", "multiple"),
+    ("line 39", "q009", "multiple"),
+    ("line 43", "q010", "truefalse"),
+    ("line 45", "q011", "truefalse"),
+    ("line 47", "q012", "truefalse"),
+    ("line 49", "q013", "truefalse"),  # {t}: any case
+    ("line 51", "q014", "truefalse"),
+    ("line 53", "q015", "truefalse"),
+    ("line 57", "q016", "fill"),
+    ("line 59", "dues-month", "fill"),
+    ("line 61", "q018", "fill"),
+    ("line 63", "q019", "fill"),
+    ("line 69", "fee-basis", "single"),  # // id: and // points:
+    ("line 71", "q021", "truefalse"),  # same title as line 19: numbered key
+    ("line 73", "q022", "fill"),  # the blank first
+    ("line 77", "q023", "truefalse"),
+    ("line 79", "q024", "fill"),
+    ("line 81", "q025", "single"),  # [html] reduced to text
+    ("line 83", "q026", "truefalse"),
+    ("line 85", "q027", "truefalse"),
+    ("line 87", "q028", "truefalse"),
 ]
 
-MOODLE_REFUSED = [
-    "line 16: When was Ulysses S. Grant born…: 不支持数值题（numerical）",
-    "line 55: Matching Question.: 不支持配对题（matching）",
-    "line 61: Match the following countries …: 不支持配对题（matching）",
-    "line 70: When was Ulysses S. Grant born…: 不支持数值题（numerical）",
-    "line 72: What is the value of pi (to 3 …: 不支持数值题（numerical）",
-    "line 74: What is the value of pi (to 3 …: 不支持数值题（numerical）",
-    "line 76: When was Ulysses S. Grant born…: 不支持数值题（numerical）",
-    "line 85: What's 2 plus 2?: 不支持数值题（numerical）",
-    "line 175: When was Ulysses S. Grant born…: 不支持数值题（numerical）",
-    "line 177: Match the following countries …: 不支持配对题（matching）",
-    "line 202: Numerical example: 不支持数值题（numerical）",
+EXAMPLES_REFUSED = [
+    "line 91: 配对: 不支持配对题（matching）",
+    "line 97: 中国共产党成立于哪一年？: 不支持数值题（numerical）",
+    "line 99: 圆周率取到两位小数是多少？: 不支持数值题（numerical）",
+    "line 101: 一年有几个季度？: 不支持数值题（numerical）",
+    "line 103: 谈谈你参加组织生活会的体会。: 不支持问答题（essay）",
+    "line 105: 写一段学习心得。: 不支持问答题（essay）",
+    "line 107: 这一段只是说明文字，没有答案，也就不是题目。: 不支持说明文字（description，没有 {…} 答案）",
+    "line 109: Two Right: 不支持有多个满分（=）选项的单选题",
+    "line 111: Seven Options: 不支持超过 6 个选项的选择题",
 ]
 
-MOODLE_NOTES = [
-    "line 103: Who's buried in Grant's tomb?: 填空题的答案反馈没有导入",
-    "line 108: Who's buried in **Grant's tomb…: 填空题的答案反馈没有导入",
-    "line 115: Difficult question.: 部分得分选项（half credit answer）按错误选项导入：单选题只有一个正确答案",
-    "line 117: Jesus' hometown: 部分得分选项（Bethlehem、Galilee）按错误选项导入：单选题只有一个正确答案",
-    "line 123: Jesus' hometown: 只导入了满分答案；部分得分的答案 Nazereth、Bethlehem 没有导入",
-    "line 123: Jesus' hometown: 填空题的答案反馈没有导入",
-    "line 190: Difficult multiple choice ques…: 部分得分选项（half credit answer）按错误选项导入：单选题只有一个正确答案",
-    "line 195: Jesus' hometown (Short answer ex.): 只导入了满分答案；部分得分的答案 Nazereth、Bethlehem 没有导入",
-    "line 195: Jesus' hometown (Short answer ex.): 填空题的答案反馈没有导入",
+EXAMPLES_NOTES = [
+    "line 27: 下面哪一种做法最合适？: 部分得分选项（先决定再听意见）按错误选项导入：单选题只有一个正确答案",
+    "line 51: 入党申请书可以由别人代写。: 判断题的答题反馈只保留一条作为解析，其余没有导入",
+    "line 53: 预备期从支部大会通过之日算起。: 判断题的答题反馈只保留一条作为解析，其余没有导入",
+    "line 61: 村党组织每届任期几年？: 只导入了满分答案；部分得分的答案 三年 没有导入",
+    "line 63: 支部书记由谁选举产生？: 填空题的答案反馈没有导入",
 ]
 
 
 @pytest.fixture(scope="module")
-def moodle():
-    result = read_gift(EXAMPLES.read_bytes())
+def examples():
+    result = read_gift(GIFT_EXAMPLES.read_bytes())
     assert_well_formed(result, "line")
     return result
 
 
-def test_moodle_examples_taken_refused_and_noted(moodle):
-    assert moodle.problems == []
-    taken = [(moodle.locations[q.key], q.key, q.kind) for q in moodle.questions]
-    assert taken == MOODLE_TAKEN
-    assert moodle.refused == MOODLE_REFUSED
-    assert moodle.notes == MOODLE_NOTES
+def test_examples_taken_refused_and_noted(examples):
+    assert examples.problems == []
+    taken = [(examples.locations[q.key], q.key, q.kind) for q in examples.questions]
+    assert taken == EXAMPLES_TAKEN
+    assert examples.refused == EXAMPLES_REFUSED
+    assert examples.notes == EXAMPLES_NOTES
 
 
-def test_moodle_examples_content(moodle):
-    by_key = {q.key: q for q in moodle.questions}
-    assert by_key["q001"] == QuestionData(key="q001", kind="single", stem="Who's buried in Grant's tomb?",
-                                          options=("Grant", "Jefferson", "no one"), answer=(2,))
-    assert by_key["q002"].stem == "Grant is ____ in Grant's tomb."
-    assert by_key["q003"].answer == (False,) and by_key["q013"].answer == (True,)
-    assert by_key["q004"].answer == ("no one", "nobody")
-    assert by_key["q008"].stem == ("The American holiday of Thanksgiving is celebrated on the ____ "
-                                   "Thursday of November.")
-    assert by_key["q011"] == QuestionData(key="q011", kind="fill", stem="Two plus two equals ____.",
-                                          answer=("four", "4"))
-    assert by_key["kanji-origins"].title == "Kanji Origins"
-    assert by_key["kanji-origins"].stem == "Japanese characters originally\ncame from what country?"
-    assert by_key["q023"].option_feedback == ("feedback comment on the wrong answer",
-                                              "feedback comment on this wrong answer", "Very good!")
-    assert by_key["q025"].stem == "Who's buried in **Grant's tomb**?"
-    assert by_key["q026"].explanation == "No one is buried in Grant's tomb."
-    assert (by_key["q027"].options, by_key["q027"].answer) == (
-        ("wrong answer", "half credit answer", "full credit answer"), (2,))
-    assert by_key["jesus-hometown"].stem == "Jesus Christ was from ____."
-    assert by_key["q029"].stem == "Jesus Christ was from" and by_key["q029"].answer == ("Nazareth",)
-    assert by_key["q030"].answer == by_key["q031"].answer == (1, 2)
-    assert by_key["q032"].options == ("= 2 + 2", "= 2 + 3", "= 2 + 4")
-    control = by_key["gift-control-characters"]
-    assert control.options == ("~", "=", "#", "{", "}", "\\") and control.answer == (5,)
-    assert control.option_feedback[5].startswith("Correct! \\ (backslash) is not a control character.")
-    assert by_key["grants-tomb"].option_feedback == ("No one is buried there.", "Right answer!",
-                                                     "We hope not!")
+def test_examples_hold_every_kind_of_refusal(examples):
+    reasons = {line.rsplit(": ", 1)[1] for line in examples.refused}
+    assert reasons == {reason for _, reason in REFUSED}
 
 
-def test_moodle_examples_survive_export_and_import(moodle):
-    again = read_gift(write_gift(moodle.questions))
-    assert again.problems == [] and again.questions == moodle.questions
+def test_examples_content(examples):
+    by_key = {q.key: q for q in examples.questions}
+    assert by_key["q001"] == QuestionData(key="q001", kind="single", stem="党员应当多久交纳一次党费？",
+                                          options=("每年", "每月", "每季度"), answer=(1,))
+    assert by_key["q002"].stem == "“三会一课”中的“一课”指的是____。"
+    assert by_key["q003"].stem == "村里的党员活动日一般安排在 ____ 举行。"
+    assert by_key["q003"].answer == (1,)
+    minutes = by_key["meeting-minutes"]
+    assert minutes.title == "Meeting Minutes" and minutes.answer == (1,)
+    assert minutes.option_feedback == ("不对，记录要有专人负责。", "对，会前就定好记录人。", "会议必须有记录。")
+    assert len(by_key["full-options"].options) == 6
+    assert (by_key["q006"].options, by_key["q006"].answer) == (
+        ("先听群众意见再决定", "先决定再听意见", "不听意见"), (0,))
+    assert by_key["q007"].answer == (0,)
+    assert by_key["organising-life"].answer == (0, 1) and by_key["q009"].answer == (0, 1, 2)
+    assert [by_key[f"q{n:03d}"].answer for n in range(10, 16)] == [
+        (True,), (False,), (True,), (True,), (False,), (True,)]
+    assert by_key["q014"].explanation == "想一想：申请书要本人写。"
+    assert by_key["q015"].explanation == "预备期从支部大会通过为预备党员之日算起。"
+    assert by_key["q016"] == QuestionData(key="q016", kind="fill", stem="党的根本宗旨是全心全意为人民____。",
+                                          answer=("服务", "服务人民"))
+    assert by_key["dues-month"].stem == "党费应当每____交纳一次。"
+    assert by_key["q018"].answer == ("五年", "5年") and by_key["q019"].answer == ("支部委员会", "支委会")
+    assert (by_key["fee-basis"].title, by_key["fee-basis"].points) == ("党费基数", 2.5)
+    assert by_key["q021"].title == "Meeting Minutes" and by_key["q022"].stem.startswith("____ 个")
+    assert by_key["q023"].stem == "大括号写作 { }，冒号写作 :，井号写作 #，等号写作 =，波浪号写作 ~。"
+    assert by_key["q024"].stem == "第一行\n第二行；反斜线写作 \\。"
+    assert by_key["q024"].answer == ("C:\\村委会",)
+    assert by_key["q025"].stem == "下面哪个是党员的义务？"
+    assert by_key["q025"].options == ("按时交纳党费", "<不参加活动>")
+    assert by_key["q026"].stem == "**学习强国**上可以学习党课。"
+    assert by_key["q027"].stem == "<b>尖括号原样保留</b>"
+    assert (by_key["q028"].stem, by_key["q028"].explanation) == ("普通文字的标记去掉。", "这一行的说明保留。")
+
+
+def test_examples_survive_export_and_import(examples):
+    again = read_gift(write_gift(examples.questions))
+    assert again.problems == [] and again.questions == examples.questions
 
 
 # --- good input ---------------------------------------------------------------------------------
@@ -329,8 +323,8 @@ def test_random_gift_text_never_raises(pieces):
 
 
 @settings(**FUZZ)
-@given(mutated(EXAMPLES.read_bytes()))
-def test_mutated_moodle_examples_never_raise(data):
+@given(mutated(GIFT_EXAMPLES.read_bytes()))
+def test_mutated_examples_never_raise(data):
     assert_well_formed(read_gift(data), "line")
 
 
