@@ -60,17 +60,20 @@ def register_blueprints(app: Flask) -> None:
     from lms.orgs import bp as orgs_bp
     from lms.progress import bp as progress_bp
     from lms.quizzes import bp as quizzes_bp
+    from lms.reports import bp as reports_bp
 
     for bp in (core_bp, audit_bp, auth_bp, orgs_bp, courses_bp, quizzes_bp, progress_bp,
-               authoring_bp, offline_bp):
+               authoring_bp, reports_bp, offline_bp):
         app.register_blueprint(bp)
 
 
 def register_signals(app: Flask) -> None:
     """Connect each domain's receivers to the signals of the domains before it."""
     from lms.progress.services import connect_signals as progress_receivers
+    from lms.reports.certificates import connect_signals as reports_receivers
 
     progress_receivers()
+    reports_receivers()
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -31,7 +31,7 @@ from lms.database import begin_write
 from lms.extensions import db
 from lms.orgs.access import authorize
 from lms.orgs.models import Organization
-from lms.progress import years
+from lms.progress import signals, years
 from lms.progress.models import (
     CourseAssignment,
     CourseCompletion,
@@ -100,9 +100,12 @@ def _reach_end(user_id: int, lesson: Lesson, *, check_passed: bool) -> LessonPro
     row.last_seen_at = now
     if row.reached_end_at is None:
         row.reached_end_at = now
-    if check_passed and row.completed_at is None:
+    newly = check_passed and row.completed_at is None
+    if newly:
         row.completed_at = now
     db.session.flush()
+    if newly:
+        signals.lesson_completed.send(row, user=db.session.get(User, user_id), lesson=lesson)
     return row
 
 
@@ -159,6 +162,7 @@ def try_complete_course(user: User, course_id: int,
             user_id=user.id, year=years.year_of(now), category="online", hours=hours,
             source="course", source_id=course_id, reason=course.title[:200],
             recorded_at=now, org_path=_org_path(user.org_id)))
+    signals.course_completed.send(completion, user=user, course=course)
     return completion
 
 

@@ -16,7 +16,7 @@ from lms.audit.services import record
 from lms.auth.models import STATUS_LABELS, User
 from lms.core.errors import DomainError
 from lms.core.forms import EmptyForm, options
-from lms.core.hooks import add_page_extra
+from lms.core.hooks import add_page_extra, page_extras
 from lms.core.sheets import write_csv, write_xlsx
 from lms.core.web import client_ip, flash_error
 from lms.courses.models import Course, Lesson
@@ -56,8 +56,10 @@ def _year_arg() -> int:
 @bp.get("/study/")
 @login_required
 def my_study():
-    return render_template("progress/my_study.html", study=queries.my_study(current_user),
-                           category_labels=CATEGORY_LABELS, today=years.today())
+    study = queries.my_study(current_user)
+    return render_template("progress/my_study.html", study=study,
+                           category_labels=CATEGORY_LABELS, today=years.today(),
+                           **page_extras("my_study", user=current_user, study=study))
 
 
 @bp.get("/study/record")
@@ -78,7 +80,8 @@ def _render_record(member: User, *, own: bool, manual_form=None):
         years_list=queries.ledger_years(member.id), lines=queries.ledger(member.id, year),
         standing=queries.standing(member, year), category_labels=CATEGORY_LABELS,
         source_labels=SOURCE_LABELS, status_labels=STATUS_LABELS,
-        manual_form=manual_form if may_enter else None)
+        manual_form=manual_form if may_enter else None,
+        **page_extras("record", user=current_user, member=member, org=org, own=own, year=year))
 
 
 def _visible_lesson_or_404(lesson_id: int) -> Lesson:

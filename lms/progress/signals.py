@@ -1,0 +1,12 @@
+"""What progress tells later domains (reports: certificates, learning records out), without
+knowing them. Receivers run inside the writing transaction, before its commit, so what they add
+is written together with the completion or not at all; they never commit."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the CourseCompletion; kwargs: user, course — a course was completed (once per member
+#: and course; its hours are in the ledger by then)
+course_completed = _signals.signal("course-completed")
+#: sender: the LessonProgress; kwargs: user, lesson — a lesson became complete
+lesson_completed = _signals.signal("lesson-completed")
