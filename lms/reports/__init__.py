@@ -11,8 +11,6 @@ bp = Blueprint("reports", __name__)
 from lms.reports import views  # noqa: E402,F401
 
 
-
-
 def _demo(state):
     from lms.demo import on_demo
 
