@@ -36,7 +36,11 @@ MAX_SLUG = 64
 
 
 def _course_fields(actor, *, title: str, summary: str, category: str, required: bool,
-                   credit_hours: float, audience: Organization | None) -> dict:
+                   credit_hours: float, audience: Organization | None,
+                   keep_audience: bool = False) -> dict:
+    """Checked course fields. The audience must lie in the actor's authoring scope; "all"
+    (None) is the administrator's alone. ``keep_audience``: the course already has this
+    audience, which an editor may leave as it is."""
     title, summary = (title or "").strip(), (summary or "").strip()
     problems = []
     if not title or len(title) > MAX_TITLE:
@@ -47,7 +51,10 @@ def _course_fields(actor, *, title: str, summary: str, category: str, required: 
         problems.append(N_("请选择课程类别。"))
     if credit_hours is None or not 0 < float(credit_hours) <= 100:
         problems.append(N_("学时必须大于 0 且不超过 100。"))
-    if audience is not None and not can(actor, "author", audience):
+    if audience is None and keep_audience is not True and not actor.is_admin:
+        problems.append(N_("只有管理员可以面向全部党组织发布课程。"))
+    elif audience is not None and keep_audience is not True \
+            and not can(actor, "author", audience):
         problems.append(N_("只能面向您有编写权限的党组织。"))
     if problems:
         raise ValidationFailed(N_("请修改以下内容："), problems)
@@ -92,12 +99,14 @@ def update_course(actor, course: Course, *, title: str, summary: str, category: 
                   required: bool, credit_hours: float, audience: Organization | None,
                   ip: str = "") -> None:
     ensure_editor(actor, course)
-    keep_audience = audience is not None and audience.id == course.audience_org_id
+    keep_audience = (audience.id if audience is not None else None) == course.audience_org_id
     fields = _course_fields(actor, title=title, summary=summary, category=category,
-                            required=required, credit_hours=credit_hours,
-                            audience=None if keep_audience else audience)
-    if keep_audience:
-        fields["audience_org_id"] = audience.id
+                            required=required, credit_hours=credit_hours, audience=audience,
+                            keep_audience=keep_audience)
+    if course.status == "published":
+        problems = hours_problems(course, fields["credit_hours"])
+        if problems:
+            raise ValidationFailed(N_("请修改以下内容："), problems)
     changed = {k: v for k, v in fields.items() if getattr(course, k) != v}
     for name, value in changed.items():
         setattr(course, name, value)
@@ -109,6 +118,30 @@ def update_course(actor, course: Course, *, title: str, summary: str, category: 
 def live_lessons(course: Course) -> list[Lesson]:
     return list(db.session.scalars(select(Lesson).where(
         Lesson.course_id == course.id, Lesson.archived.is_(False)).order_by(Lesson.position)))
+
+
+#: minutes of reading that make one 学时 for a course without any check or quiz
+MINUTES_PER_HOUR = 60
+
+
+def reading_hours(course: Course) -> float:
+    """The course's reading time in hours (live lessons)."""
+    minutes = db.session.scalar(select(func.coalesce(func.sum(Lesson.minutes), 0)).where(
+        Lesson.course_id == course.id, Lesson.archived.is_(False)))
+    return round(minutes / MINUTES_PER_HOUR, 2)
+
+
+def hours_problems(course: Course, credit_hours: float) -> list[str]:
+    """The 学时 cap: a course with no lesson check and no final quiz holding a question
+    (nothing to pass but reading) credits at most its reading time."""
+    tested = db.session.scalar(select(func.count(Question.id)).join(
+        Quiz, Quiz.id == Question.quiz_id).where(
+        Question.course_id == course.id, Question.archived.is_(False),
+        Quiz.archived.is_(False)))
+    limit = reading_hours(course)
+    if not tested and float(credit_hours) > limit:
+        return [f"这门课程没有随堂测验和期末测验，学时不能超过阅读时间（{limit:g} 学时）。"]
+    return []
 
 
 def publish_problems(course: Course) -> list[str]:
@@ -134,6 +167,7 @@ def publish_problems(course: Course) -> list[str]:
         elif quiz.lesson_id in titles and (quiz.mastery_required or 0) > count:
             problems.append(f"《{titles[quiz.lesson_id]}》的随堂测验要求答对 "
                             f"{quiz.mastery_required} 题，但只有 {count} 题。")
+    problems += hours_problems(course, course.credit_hours)
     return problems
 
 

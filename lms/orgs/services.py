@@ -8,10 +8,10 @@ from sqlalchemy import func, select, update
 from lms.audit.services import record
 from lms.auth.models import MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code
-from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.core.i18n import N_
 from lms.extensions import db
-from lms.orgs.access import authorize, forget_memberships
+from lms.orgs.access import authorize, can, forget_memberships, memberships_of, scope_paths
 from lms.orgs.models import ALLOWED_PARENTS, ORG_KINDS, ROLES, Membership, Organization
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -103,11 +103,43 @@ def _authorize_over_account(actor, user: User, capability: str) -> None:
         authorize(actor, capability, home)
 
 
+def reaches(actor, user: User, capability: str) -> bool:
+    """Whether ``actor`` may act on ``user``'s account with ``capability`` (edit the record,
+    reset the password).
+
+    The system administrator reaches everybody. Nobody else reaches an administrator, an
+    account without a branch, an account outside their scope, themselves, or anyone holding a
+    role at or above the actor's own node for ``capability``: a county organiser may not edit
+    the county secretary, a branch secretary not a fellow 支委 of the same branch.
+    """
+    if actor.is_admin:
+        return True
+    home = member_org(user)
+    if user.is_admin or home is None or user.id == actor.id or not can(actor, capability, home):
+        return False
+    paths = scope_paths(actor, capability)
+    for held in memberships_of(user):
+        if held.role == "admin":
+            return False
+        below = held.org.path
+        if not any(below.startswith(p) and below != p for p in paths):
+            return False
+    return True
+
+
+def _authorize_person(actor, user: User, capability: str) -> None:
+    if not reaches(actor, user, capability):
+        raise NotAllowed(N_("您没有权限进行此操作。"))
+
+
 def grant_role(actor, user: User, org: Organization, role: str, ip: str = "") -> Membership:
     """Give ``user`` ``role`` on ``org``: the actor needs the right over both the node and the
-    user's own branch (appointing another branch's member changes that branch's member)."""
+    user's own branch (appointing another branch's member changes that branch's member).
+    Nobody appoints themselves."""
     if role not in ROLES:
         raise ValidationFailed(f"未知的职务：{role}")
+    if user.id == actor.id:
+        raise NotAllowed(N_("不能给自己任命职务。"))
     authorize(actor, "manage_admins" if role == "admin" else "assign_roles", org)
     _authorize_over_account(actor, user, "assign_roles")
     existing = db.session.scalar(select(Membership).where(
@@ -139,12 +171,11 @@ def member_org(user: User) -> Organization | None:
 def update_member(actor, user: User, *, name: str, status: str | None, org: Organization,
                   is_mobile: bool, mobile_where: str, mobile_contact: str, is_exempt: bool,
                   exempt_reason: str, ip: str = "") -> None:
-    """Change a member's record; the actor must manage both the old and the new branch."""
+    """Change a member's record; the actor must manage both the old and the new branch, and
+    reach the person (:func:`reaches`: not the administrator, not themselves, nobody holding a
+    role at or above the actor's node)."""
     current = member_org(user)
-    if current is None and not actor.is_admin:
-        authorize(actor, "manage_admins")
-    if current is not None:
-        authorize(actor, "manage_members", current)
+    _authorize_person(actor, user, "manage_members")
     authorize(actor, "manage_members", org)
     if status is not None and status not in MEMBER_STATUSES:
         raise ValidationFailed(N_("未知的党员状态。"))
@@ -176,14 +207,11 @@ def reset_password(actor, user: User, ip: str = "") -> str:
     """Give ``user`` a one-time code (returned, shown once) to be changed at the next sign-in.
 
     A secretary may reset members of their subtree; the admin anybody. The code is shown to the
-    actor, who could sign in with it, so the actor must also cover every node where ``user``
-    holds a role: a branch secretary cannot take over the town secretary who belongs to the
-    branch.
+    actor, who could sign in with it, so the actor must reach the person (:func:`reaches`): a
+    branch secretary cannot take over the town secretary who belongs to the branch, nor a
+    fellow 支委.
     """
-    _authorize_over_account(actor, user, "reset_passwords")
-    for held in db.session.scalars(select(Membership).where(Membership.user_id == user.id)):
-        authorize(actor, "manage_admins" if held.role == "admin" else "reset_passwords",
-                  held.org)
+    _authorize_person(actor, user, "reset_passwords")
     code = one_time_code()
     user.password_hash = hash_password(code)
     user.must_change_password = True

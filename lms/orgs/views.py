@@ -135,7 +135,7 @@ def add_member(org_id: int):
 @requires("view_members")
 def member(user_id: int):
     user, org = member_or_404(user_id, "view_members")
-    manage = can(current_user, "manage_members", org)
+    manage = services.reaches(current_user, user, "manage_members")
     form = MemberForm(obj=user if request.method == "GET" else None)
     choices = [(o.id, f"{o.code} {o.name}") for o in visible_orgs(current_user, "manage_members")]
     form.org.choices = options(choices or [(org.id, f"{org.code} {org.name}")])
@@ -169,7 +169,7 @@ def member(user_id: int):
         "orgs/member.html", user=user, org=org, form=form, manage=manage,
         memberships=memberships, role_labels=ROLE_LABELS, role_form=role_form,
         can_assign=bool(role_form.org.choices),
-        can_reset=can(current_user, "reset_passwords", org), button=EmptyForm())
+        can_reset=services.reaches(current_user, user, "reset_passwords"), button=EmptyForm())
 
 
 @bp.post("/members/<int:user_id>/reset-password")

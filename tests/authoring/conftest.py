@@ -20,6 +20,15 @@ def propaganda(make_user, tree):
     return make_user("宣传委员", org=tree["a"], roles=[("propaganda", tree["a"])])
 
 
+def home_org(user):
+    """The course audience an author may pick by default: their own branch (None for the
+    administrator, who alone may choose "all")."""
+    from lms.extensions import db
+    from lms.orgs.models import Organization
+
+    return None if user.is_admin else db.session.get(Organization, user.org_id)
+
+
 def sample_questions(prefix: str) -> list[QuestionData]:
     return [
         QuestionData(key=f"{prefix}-1", kind="single", stem="产业链党支部建在哪里？",
@@ -44,7 +53,7 @@ def build_course(app):
     def build(owner, *, publish: bool = False, title: str = "党课进田间", slug: str = ""):
         course = services.create_course(owner, title=title, summary="把党课送到田间地头。",
                                         category="理论", required=True, credit_hours=2,
-                                        slug=slug)
+                                        slug=slug, audience=home_org(owner))
         first = services.add_lesson(owner, course, title="党课送到田间", minutes=5)
         services.update_lesson(owner, first, title=first.title, minutes=5, body=BODY, audio=None)
         second = services.add_lesson(owner, course, title="自治法治德治", minutes=4)

@@ -115,7 +115,7 @@ def test_posted_owner_status_and_version_change_nothing(app, client, login, trai
     login(trainer)
     response = client.post(f"/authoring/courses/{course.id}", data={
         "title": "新名称", "summary": "新简介", "category": "政策", "credit_hours": "3",
-        "audience": "0", "owner_id": str(other_trainer.id), "status": "published",
+        "audience": str(trainer.org_id), "owner_id": str(other_trainer.id), "status": "published",
         "version": "99", "slug": "hijack", "id": "999", "published_at": "2020-01-01"})
     assert response.status_code == 302
     db.session.refresh(course)
@@ -148,7 +148,7 @@ def test_a_new_course_belongs_to_its_creator_whatever_is_posted(client, login, t
     login(trainer)
     response = client.post("/authoring/courses/new", data={
         "title": "新课", "summary": "简介", "category": "理论", "credit_hours": "1",
-        "audience": "0", "owner_id": str(other_trainer.id), "status": "published",
+        "audience": str(trainer.org_id), "owner_id": str(other_trainer.id), "status": "published",
         "version": "9"})
     assert response.status_code == 302
     from lms.courses.models import Course
@@ -193,3 +193,9 @@ def test_csrf_is_required_on_editor_posts(app_factory, trainer, build_course):
             assert client.post(url, data={"title": "x"}).status_code == 400
         db.session.refresh(course)
         assert course.status == "draft"
+
+
+def test_everyone_is_offered_to_the_administrator_only(client_for, propaganda, admin):
+    assert "全部党组织" not in client_for(propaganda).get("/authoring/courses/new").get_data(
+        as_text=True)
+    assert "全部党组织" in client_for(admin).get("/authoring/courses/new").get_data(as_text=True)

@@ -13,6 +13,7 @@ from lms.authoring.pack_sync import course_to_pack, import_folders
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.formats import READERS
+from tests.authoring.conftest import home_org
 from tests.authoring.test_import import AIKEN, _confirm, _upload
 from tests.authoring.test_uploads import MP3, png
 
@@ -34,7 +35,8 @@ def test_a_bank_exports_and_reads_back_the_same(client_for, trainer, build_cours
 def test_a_bank_moves_to_another_course_unchanged(client_for, trainer, build_course, fmt):
     source = build_course(trainer, slug="source")
     target = services.create_course(trainer, title="另一门课", summary="简介", category="政策",
-                                    required=False, credit_hours=1)
+                                    required=False, credit_hours=1,
+                                    audience=home_org(trainer))
     lesson = services.add_lesson(trainer, target, title="第一课")
     quiz = bank.final_quiz(source)
     web = client_for(trainer)
@@ -101,6 +103,8 @@ def test_a_web_course_exported_and_imported_elsewhere_is_the_same(client_for, tr
 def test_the_zip_imports_with_the_flask_command(client_for, trainer, build_course, runner,
                                                 tmp_path):
     course = build_course(trainer, slug="cli-trip")
+    course.audience_org_id = None  # "all": the emptied database has no organisations
+    db.session.commit()
     title = course.title
     data = client_for(trainer).get(f"/authoring/courses/{course.id}/pack.zip").data
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

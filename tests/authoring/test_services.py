@@ -13,6 +13,7 @@ from lms.courses.models import Course, Lesson
 from lms.courses.queries import visible_course
 from lms.extensions import db
 from lms.quizzes.models import Attempt, Question, Response
+from tests.authoring.conftest import home_org
 
 
 def _audit(action: str) -> int:
@@ -40,7 +41,8 @@ def test_publishing_bumps_the_version_and_opens_the_course(trainer, member, buil
 
 def test_a_course_without_lessons_or_text_cannot_be_published(trainer):
     course = services.create_course(trainer, title="空课", summary="没有课文", category="政策",
-                                    required=False, credit_hours=1)
+                                    required=False, credit_hours=1,
+                                    audience=home_org(trainer))
     with pytest.raises(ValidationFailed) as caught:
         services.publish_course(trainer, course)
     assert "课程至少要有一课。" in caught.value.problems
@@ -278,8 +280,65 @@ def test_every_change_is_audited(trainer, build_course):
 
 def test_lesson_keys_come_from_ascii_titles_or_numbers(trainer):
     course = services.create_course(trainer, title="课", summary="简介", category="理论",
-                                    required=False, credit_hours=1)
+                                    required=False, credit_hours=1,
+                                    audience=home_org(trainer))
     a = services.add_lesson(trainer, course, title="Fields and Boats")
     b = services.add_lesson(trainer, course, title="渔船上的党课")
     assert a.key == "fields-and-boats" and b.key.startswith("lesson-")
     assert db.session.scalar(select(func.count(Lesson.id))) == 2
+
+
+# ---- issue 14, finding 1: a branch-scoped author cannot mint county-wide 学时 ----------------
+
+def test_only_the_administrator_aims_a_course_at_everyone(propaganda, trainer, admin, tree):
+    """「全部党组织」 was offered to everybody; a 宣传委员 of one branch published to all."""
+    for author in (propaganda, trainer):
+        with pytest.raises(ValidationFailed) as caught:
+            services.create_course(author, title="课", summary="简介", category="理论",
+                                   required=False, credit_hours=1, audience=None)
+        assert any("管理员" in p for p in caught.value.problems)
+    assert db.session.scalar(select(func.count(Course.id))) == 0
+    course = services.create_course(admin, title="课", summary="简介", category="理论",
+                                    required=False, credit_hours=1, audience=None)
+    assert course.audience_org_id is None
+
+
+def test_widening_a_course_to_everyone_is_refused(propaganda, tree, build_course):
+    course = build_course(propaganda)
+    with pytest.raises(ValidationFailed):
+        services.update_course(propaganda, course, title="课", summary="简介", category="理论",
+                               required=False, credit_hours=1, audience=None)
+    assert course.audience_org_id == tree["a"].id
+
+
+def _text_only_course(author, hours: float, minutes: int = 5):
+    course = services.create_course(author, title="一句话", summary="只有一行字", category="理论",
+                                    required=True, credit_hours=hours, audience=home_org(author))
+    lesson = services.add_lesson(author, course, title="一行", minutes=minutes)
+    services.update_lesson(author, lesson, title="一行", minutes=minutes, body="一行字。",
+                           audio=None)
+    return course
+
+
+def test_a_course_without_any_check_credits_at_most_its_reading_time(propaganda):
+    """One line of text and no check was published worth 100 学时."""
+    course = _text_only_course(propaganda, 100)
+    with pytest.raises(ValidationFailed) as caught:
+        services.publish_course(propaganda, course)
+    assert any("阅读时间" in p for p in caught.value.problems)
+    assert course.status == "draft"
+    fair = _text_only_course(propaganda, 0.5, minutes=30)
+    services.publish_course(propaganda, fair)
+    assert fair.status == "published"
+    with pytest.raises(ValidationFailed):  # nor raised once published
+        services.update_course(propaganda, fair, title=fair.title, summary=fair.summary,
+                               category=fair.category, required=True, credit_hours=100,
+                               audience=home_org(propaganda))
+    db.session.refresh(fair)
+    assert fair.credit_hours == 0.5
+
+
+def test_a_course_with_a_quiz_keeps_its_hours(trainer, build_course):
+    course = build_course(trainer)  # 9 minutes of reading, 2 学时, a check and a final quiz
+    services.publish_course(trainer, course)
+    assert (course.status, course.credit_hours) == ("published", 2)

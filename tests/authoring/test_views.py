@@ -20,7 +20,7 @@ def test_a_course_is_built_through_the_pages(client_for, trainer, member):
     web = client_for(trainer)
     response = web.post("/authoring/courses/new", data={
         "title": "渔船上的党课", "summary": "出海也能学。", "category": "实用技术",
-        "required": "y", "credit_hours": "1.5", "audience": "0", "slug": "boat-lessons"})
+        "required": "y", "credit_hours": "1.5", "audience": str(trainer.org_id), "slug": "boat-lessons"})
     assert response.status_code == 302
     course = db.session.scalar(select(Course).where(Course.slug == "boat-lessons"))
     assert (course.title, course.required, course.credit_hours, course.status) == (
@@ -177,7 +177,7 @@ def test_co_author_added_by_phone_can_edit(client_for, trainer, other_trainer, b
 def test_publish_problems_are_listed(client_for, trainer):
     web = client_for(trainer)
     web.post("/authoring/courses/new", data={"title": "空课", "summary": "无", "category": "理论",
-                                             "credit_hours": "1", "audience": "0"})
+                                             "credit_hours": "1", "audience": str(trainer.org_id)})
     course = db.session.scalar(select(Course))
     response = web.post(f"/authoring/courses/{course.id}/publish", data={},
                         follow_redirects=True)

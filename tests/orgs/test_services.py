@@ -493,3 +493,61 @@ def test_every_write_is_audited_with_time_actor_action_target_ok_ip(
     assert row.action == action
     assert row.target == target.format(member=member.phone, secretary=secretary.phone)
     assert (row.ok, row.ip) == (True, "10.9.9.9")
+
+
+# ---- protections on people (issue 14, findings 1 and 2) -------------------------------------
+
+def test_nobody_grants_a_role_to_themselves(secretary, admin, tree):
+    """A secretary appointing himself 讲师 on his branch is how he would author for it."""
+    for actor, org in ((secretary, tree["a"]), (admin, tree["county"])):
+        with pytest.raises(NotAllowed):
+            services.grant_role(actor, actor, org, "trainer")
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.role == "trainer")) == 0
+    assert audit_rows() == []
+
+
+@pytest.fixture
+def county_organiser(make_user, tree):
+    return make_user("县组织委员", org=tree["county"], roles=[("organizer", tree["county"])])
+
+
+@pytest.mark.parametrize("target_key", ["admin", "peer", "self", "county_secretary"])
+def test_member_editing_keeps_away_from_the_protected(request, make_user, tree,
+                                                      county_organiser, target_key):
+    """A county organiser once renamed the administrator, changed his status, marked him exempt
+    and moved him into a 党小组. The same rules as a password reset now hold."""
+    if target_key == "admin":
+        target = make_user("管理员", org=tree["county"], is_admin=True)
+    elif target_key == "peer":
+        target = make_user("县宣传委员", org=tree["county"],
+                           roles=[("propaganda", tree["county"])])
+    elif target_key == "county_secretary":
+        target = make_user("县委书记", org=tree["a"], roles=[("secretary", tree["county"])])
+    else:
+        target = county_organiser
+    before = (target.name, target.status, target.is_exempt, target.org_id)
+    with pytest.raises(NotAllowed):
+        edit(county_organiser, target, tree["a1"], name="改名", status="probationary",
+             is_exempt=True, exempt_reason="随便")
+    db.session.expire_all()
+    assert (target.name, target.status, target.is_exempt, target.org_id) == before
+    assert audit_rows() == []
+
+
+def test_member_editing_still_reaches_those_below(make_user, tree, county_organiser, secretary,
+                                                  member):
+    """The county organiser edits a branch secretary and an ordinary member as before."""
+    for user in (secretary, member):
+        edit(county_organiser, user, tree["a"], status="probationary")
+        assert user.status == "probationary"
+
+
+def test_a_fellow_secretary_of_the_same_node_is_out_of_reach(make_user, secretary, member,
+                                                             tree):
+    """A role at the actor's own node is out of reach: no taking over a fellow 支委."""
+    other = make_user("另一位书记", org=tree["a"], roles=[("secretary", tree["a"])])
+    with pytest.raises(NotAllowed):
+        services.reset_password(other, secretary)
+    assert not services.reaches(secretary, secretary, "reset_passwords")
+    assert services.reaches(other, member, "reset_passwords")

@@ -368,3 +368,13 @@ def test_org_page_query_count_does_not_grow_with_members(client, login, secretar
         html = client.get(url).get_data(as_text=True)
     assert len(member_ids(html)) == 50
     assert many[0] == few[0], (few[0], many[0])
+
+
+def test_a_secretary_cannot_appoint_himself_trainer(client, login, secretary, tree):
+    """The first step of minting 学时: appoint oneself 讲师 on one's own branch."""
+    login(secretary)
+    html = client.post(f"/orgs/members/{secretary.id}/roles",
+                       data={"org": tree["a"].id, "role": "trainer"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "不能给自己任命职务" in html
+    assert db.session.scalar(select(Membership).where(Membership.role == "trainer")) is None

@@ -45,10 +45,12 @@ def question_or_404(quiz: Quiz, question_id: int) -> Question:
 
 
 def audience_choices(course: Course | None = None):
-    """"All" and every organisation where the user may author (plus the course's own)."""
+    """Every organisation where the user may author (plus the course's own); "all" for the
+    administrator, or where the course already has it."""
     orgs = visible_orgs(current_user, "author")
-    pairs = [(0, _("全部党组织"))] + [(o.id, f"{'　' * o.depth}{o.name}（{o.code}）")
-                                     for o in orgs]
+    everyone = current_user.is_admin or (course is not None and course.audience_org_id is None)
+    pairs = [(0, _("全部党组织"))] if everyone else []
+    pairs += [(o.id, f"{'　' * o.depth}{o.name}（{o.code}）") for o in orgs]
     if course is not None and course.audience_org_id and course.audience_org_id not in {
             o.id for o in orgs}:
         from lms.orgs.models import Organization
