@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.authoring import bp as authoring_bp
     from lms.core import bp as core_bp
     from lms.courses import bp as courses_bp
+    from lms.meetings import bp as meetings_bp
     from lms.offline import bp as offline_bp
     from lms.orgs import bp as orgs_bp
     from lms.progress import bp as progress_bp
@@ -63,7 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.reports import bp as reports_bp
 
     for bp in (core_bp, audit_bp, auth_bp, orgs_bp, courses_bp, quizzes_bp, progress_bp,
-               authoring_bp, reports_bp, offline_bp):
+               authoring_bp, meetings_bp, reports_bp, offline_bp):
         app.register_blueprint(bp)
 
 

@@ -50,6 +50,11 @@ def from_environment(folder: Path) -> dict:
         "HOURS_TARGET_MEMBER": _float_env("HOURS_TARGET_MEMBER", 32),
         "HOURS_TARGET_CADRE": _float_env("HOURS_TARGET_CADRE", 56),
         "HOURS_TARGET_NON_MEMBER": _float_env("HOURS_TARGET_NON_MEMBER", 0),
+        #: how often each kind of meeting is due (DOMAIN §2: 党员大会 quarterly, 支委会 and
+        #: 党小组会 monthly, 党课 at least quarterly, 主题党日 monthly); "month", "quarter" or
+        #: "year", or leave a kind out for no schedule
+        "MEETING_FREQUENCY": {"general": "quarter", "committee": "month", "group": "month",
+                              "lecture": "quarter", "theme_day": "month"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

@@ -30,6 +30,19 @@ ROLE_CAPABILITIES = {
     "group_leader": {"view_members"},
     "trainer": {"author"},
 }
+#: meetings (三会一课, 主题党日): the secretary, 组织委员 and 宣传委员 record a branch's meetings,
+#: a 党小组长 only the group's 党小组会; 送学上门 is also a trainer's
+for _role, _caps in {
+    "admin": {"record_meetings", "view_meetings", "record_home_visits"},
+    "secretary": {"record_meetings", "view_meetings", "record_home_visits"},
+    "deputy": {"view_meetings"},
+    "organizer": {"record_meetings", "view_meetings", "record_home_visits"},
+    "propaganda": {"record_meetings", "view_meetings", "record_home_visits"},
+    "discipline": {"view_meetings"},
+    "group_leader": {"record_group_meetings", "view_meetings"},
+    "trainer": {"record_home_visits"},
+}.items():
+    ROLE_CAPABILITIES[_role] |= _caps
 #: capabilities only the system administrator has
 ADMIN_ONLY = {"view_audit", "manage_admins"}
 

@@ -10,7 +10,8 @@ CATEGORY_LABELS = {
     "meeting": _l("集体学习·组织生活"),
     "manual": _l("其他（集中培训、送学上门等）"),
 }
-SOURCE_LABELS = {"course": _l("课程结业"), "meeting": _l("线下党课"), "manual": _l("手工登记")}
+SOURCE_LABELS = {"course": _l("课程结业"), "meeting": _l("线下党课"), "manual": _l("手工登记"),
+                 "home_visit": _l("送学上门")}
 
 
 class ManualHoursForm(FlaskForm):

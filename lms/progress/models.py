@@ -14,7 +14,7 @@ ENROLLMENT_SOURCES = ("self", "assigned")
 #: ledger categories (DOMAIN §6.4: 在线 / 集体学习·组织生活 / others entered by hand)
 HOURS_CATEGORIES = ("online", "meeting", "manual")
 #: where an entry came from; ``source_id`` names the course or meeting
-HOURS_SOURCES = ("course", "meeting", "manual")
+HOURS_SOURCES = ("course", "meeting", "home_visit", "manual")
 
 
 class Enrollment(IdMixin, db.Model):
@@ -44,6 +44,23 @@ class CourseAssignment(IdMixin, db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     #: the last day (local calendar date) to complete the course
     due_on: Mapped[date]
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberAssignment(IdMixin, db.Model):
+    """A course required of one member by a due date: 补学 for a lesson they missed (a 党课 or
+    主题党日 they were absent from). The branch view and 我的学习 count it with the branch's
+    required courses."""
+
+    __tablename__ = "member_assignments"
+    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    due_on: Mapped[date]
+    #: why, e.g. "补学：3月党课"
+    reason: Mapped[str] = mapped_column(String(200), default="")
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Integer, and_, bindparam, distinct, func, literal, select
+from sqlalchemy import Integer, and_, bindparam, distinct, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -23,6 +23,7 @@ from lms.progress.models import (
     CourseCompletion,
     Enrollment,
     LessonProgress,
+    MemberAssignment,
     StudyHours,
 )
 from lms.quizzes.models import Attempt, Quiz
@@ -130,18 +131,25 @@ class MyStudy:
 
 
 def _required_courses():
+    """Courses required of the member: assigned to their branch (or above), or to them alone
+    (补学 for a missed lesson), with the earliest due date."""
     assigned_at, member_org = aliased(Organization), aliased(Organization)
-    return (select(Course.id, Course.slug, Course.title, func.min(CourseAssignment.due_on),
+    reach = union_all(
+        select(CourseAssignment.course_id, CourseAssignment.due_on)
+        .join(assigned_at, assigned_at.id == CourseAssignment.org_id)
+        .join(member_org, member_org.path.startswith(assigned_at.path))
+        .where(member_org.id == bindparam("org_id")),
+        select(MemberAssignment.course_id, MemberAssignment.due_on)
+        .where(MemberAssignment.user_id == bindparam("user_id"))).subquery("reach")
+    return (select(Course.id, Course.slug, Course.title, func.min(reach.c.due_on),
                    CourseCompletion.completed_at)
-            .select_from(CourseAssignment)
-            .join(assigned_at, assigned_at.id == CourseAssignment.org_id)
-            .join(member_org, member_org.path.startswith(assigned_at.path))
-            .join(Course, Course.id == CourseAssignment.course_id)
+            .select_from(reach)
+            .join(Course, Course.id == reach.c.course_id)
             .outerjoin(CourseCompletion, and_(CourseCompletion.course_id == Course.id,
                                               CourseCompletion.user_id == bindparam("user_id")))
-            .where(member_org.id == bindparam("org_id"), Course.status == "published")
+            .where(Course.status == "published")
             .group_by(Course.id, Course.slug, Course.title, CourseCompletion.completed_at)
-            .order_by(func.min(CourseAssignment.due_on), Course.title))
+            .order_by(func.min(reach.c.due_on), Course.title))
 
 
 def _courses_under_way():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -19,7 +19,13 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.orgs.models import CADRE_ROLES, Membership, Organization
 from lms.progress import years
-from lms.progress.models import CourseAssignment, CourseCompletion, LessonProgress, StudyHours
+from lms.progress.models import (
+    CourseAssignment,
+    CourseCompletion,
+    LessonProgress,
+    MemberAssignment,
+    StudyHours,
+)
 
 SORTS = ("name", "hours", "last")
 ORDERS = ("asc", "desc")
@@ -88,21 +94,37 @@ def _by_org(node: Organization):
             .group_by(CourseAssignment.course_id, reached.id))
 
 
+def _own_assignments(members):
+    """(member, course, due date) for courses required of single members (补学), published."""
+    return (select(MemberAssignment.user_id, MemberAssignment.course_id,
+                   MemberAssignment.due_on)
+            .join(Course, and_(Course.id == MemberAssignment.course_id,
+                               Course.status == "published"))
+            .where(MemberAssignment.user_id.in_(select(members.c.user_id))))
+
+
 def _yearly_parts(node: Organization, members, year: int, today: date):
-    """Per-member subqueries: hours of ``year``, required courses, 支委 roles."""
+    """Per-member subqueries: hours of ``year``, required courses (the branch's and the
+    member's own 补学), 支委 roles."""
     by_org = _by_org(node).subquery("by_org")
-    required = (select(members.c.user_id,
+    reach = union_all(
+        select(members.c.user_id, by_org.c.course_id, by_org.c.due_on)
+        .select_from(members).join(by_org, by_org.c.org_id == members.c.org_id),
+        _own_assignments(members)).subquery("reach")
+    per_course = (select(reach.c.user_id, reach.c.course_id,
+                         func.min(reach.c.due_on).label("due_on"))
+                  .group_by(reach.c.user_id, reach.c.course_id).subquery("per_course"))
+    required = (select(per_course.c.user_id,
                        func.count().label("assigned"),
                        func.count(CourseCompletion.id).label("done"),
                        func.sum(case((and_(CourseCompletion.id.is_(None),
-                                           by_org.c.due_on < today), 1), else_=0))
+                                           per_course.c.due_on < today), 1), else_=0))
                        .label("overdue"))
-                .select_from(members)
-                .join(by_org, by_org.c.org_id == members.c.org_id)
+                .select_from(per_course)
                 .outerjoin(CourseCompletion,
-                           and_(CourseCompletion.user_id == members.c.user_id,
-                                CourseCompletion.course_id == by_org.c.course_id))
-                .group_by(members.c.user_id).subquery("required"))
+                           and_(CourseCompletion.user_id == per_course.c.user_id,
+                                CourseCompletion.course_id == per_course.c.course_id))
+                .group_by(per_course.c.user_id).subquery("required"))
     return _hours(members, year), required, _cadres(members)
 
 
@@ -237,12 +259,26 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
                .join(by_org, and_(by_org.c.org_id == m.org_id,
                                   by_org.c.course_id == CourseCompletion.course_id))
                .group_by(m.org_id).subquery("done_at"))
+    # 补学 required of single members, where the branch does not require the course already
+    own = _own_assignments(members).subquery("own")
+    own_at = (select(m.org_id, func.count().label("n"),
+                     func.count(CourseCompletion.id).label("done"))
+              .select_from(own)
+              .join(members, m.user_id == own.c.user_id)
+              .outerjoin(by_org, and_(by_org.c.org_id == m.org_id,
+                                      by_org.c.course_id == own.c.course_id))
+              .outerjoin(CourseCompletion, and_(CourseCompletion.user_id == own.c.user_id,
+                                                CourseCompletion.course_id == own.c.course_id))
+              .where(by_org.c.course_id.is_(None))
+              .group_by(m.org_id).subquery("own_at"))
     p = per_org.c
     grouped = db.session.execute(
         select(p.org_id, p.members, p.no_target, p.on_track, p.hours,
-               p.members * func.coalesce(courses_at.c.n, 0), func.coalesce(done_at.c.n, 0))
+               p.members * func.coalesce(courses_at.c.n, 0) + func.coalesce(own_at.c.n, 0),
+               func.coalesce(done_at.c.n, 0) + func.coalesce(own_at.c.done, 0))
         .outerjoin(courses_at, courses_at.c.org_id == p.org_id)
-        .outerjoin(done_at, done_at.c.org_id == p.org_id)).all()
+        .outerjoin(done_at, done_at.c.org_id == p.org_id)
+        .outerjoin(own_at, own_at.c.org_id == p.org_id)).all()
     orgs = db.session.execute(
         select(Organization.id, Organization.path, Organization.name, Organization.kind,
                Organization.parent_id, Organization.code)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.audit.services import record
@@ -37,6 +37,7 @@ from lms.progress.models import (
     CourseCompletion,
     Enrollment,
     LessonProgress,
+    MemberAssignment,
     StudyHours,
 )
 from lms.quizzes.models import Attempt, Quiz
@@ -327,3 +328,62 @@ def record_manual_hours(actor: User, member: User, *, hours: float, year: int, c
            detail={"year": year, "hours": hours, "category": category, "reason": reason})
     db.session.commit()
     return entry
+
+
+# ---- credits and 补学 for later domains (meetings) --------------------------------------------
+
+def credit_once(members: list[tuple[int, str]], *, source: str, source_id: int, hours: float,
+                year: int, category: str, reason: str, recorded_by_id: int | None) -> list[int]:
+    """Credit ``hours`` to each (user id, org path) for ``source``/``source_id`` unless the
+    ledger has an entry for it already; no commit. Returns the ids credited now.
+
+    The caller serialises concurrent credits of one source (it holds the source's row lock, or
+    SQLite's single writer); the unique constraint is the backstop. One read and one
+    multi-row insert whatever the number of members.
+    """
+    if not members or hours <= 0:
+        return []
+    ids = [user_id for user_id, _path in members]
+    have = set(db.session.scalars(select(StudyHours.user_id).where(
+        StudyHours.source == source, StudyHours.source_id == source_id,
+        StudyHours.user_id.in_(ids))))
+    now = utcnow()
+    rows = [{"user_id": user_id, "year": year, "category": category, "hours": hours,
+             "source": source, "source_id": source_id, "reason": reason[:200],
+             "recorded_by_id": recorded_by_id, "recorded_at": now, "org_path": path or ""}
+            for user_id, path in members if user_id not in have]
+    if rows:
+        db.session.execute(insert(StudyHours), rows)
+    return [row["user_id"] for row in rows]
+
+
+def adjust_hours(member_id: int, *, hours: float, year: int, category: str, reason: str,
+                 recorded_by_id: int | None, org_path: str) -> StudyHours:
+    """An append-only correction (negative to reverse an earlier credit), with its reason; no
+    commit and no check: the caller has authorised it and audits it."""
+    entry = StudyHours(user_id=member_id, year=year, category=category, hours=hours,
+                       source="manual", source_id=None, reason=reason[:200],
+                       recorded_by_id=recorded_by_id, recorded_at=utcnow(), org_path=org_path)
+    db.session.add(entry)
+    return entry
+
+
+def assign_course_to_members(actor: User | None, course_id: int, member_ids: list[int],
+                             due_on: date, reason: str) -> int:
+    """Require a course of single members by ``due_on`` (补学 for a missed lesson): shown in
+    the branch view's required courses and in each member's 我的学习. A member who already has
+    it keeps the earlier row; no commit. Returns how many were added."""
+    if not member_ids:
+        return 0
+    have = set(db.session.scalars(select(MemberAssignment.user_id).where(
+        MemberAssignment.course_id == course_id, MemberAssignment.user_id.in_(member_ids))))
+    done = set(db.session.scalars(select(CourseCompletion.user_id).where(
+        CourseCompletion.course_id == course_id, CourseCompletion.user_id.in_(member_ids))))
+    now = utcnow()
+    rows = [{"course_id": course_id, "user_id": user_id, "due_on": due_on,
+             "reason": reason[:200], "assigned_by_id": actor.id if actor else None,
+             "assigned_at": now}
+            for user_id in dict.fromkeys(member_ids) if user_id not in have | done]
+    if rows:
+        db.session.execute(insert(MemberAssignment), rows)
+    return len(rows)

@@ -233,7 +233,7 @@ def branch(org_id: int):
               "assignments": _assignments(org), "button": EmptyForm(),
               "can_assign": can(current_user, "assign_courses", org),
               "status_labels": STATUS_LABELS, "today": years.today(),
-              "this_year": years.this_year()}
+              "this_year": years.this_year(), **page_extras("branch", org=org)}
     if org.kind in reports.ROLLUP_KINDS:
         rows, total = reports.rollup_rows(org, year=args["year"])
         return render_template("progress/rollup.html", rows=rows, total=total, **common)

@@ -57,5 +57,6 @@ def test_what_my_study_costs(client, login, member, secretary, tree, make_study_
     db.session.commit()
     with count_queries() as n:
         client.get("/study/")
-    # user, roles (nav + target), hours, required, in progress, resume, results
-    assert n[0] <= 8, n[0]
+    # user, roles (nav + target), hours, required, in progress, resume, results, and the
+    # branch's next meetings with my attendance (meetings)
+    assert n[0] <= 9, n[0]

@@ -1,0 +1,166 @@
+"""What is due: each kind of meeting against its statutory frequency (``MEETING_FREQUENCY``),
+for one branch (this month's and quarter's due and overdue) and for a township or county (per
+branch: periods held against periods due this year, the attendance rate, and whether this
+month's 主题党日 was held). A fixed number of queries whatever the size of the tree.
+
+A period counts as held when a closed record of that kind falls in it (local calendar). A kind
+is *overdue* when its previous period had none and the current one has none yet, *due* when
+the current period has none yet, *planned* when one is planned in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.meetings.models import Meeting
+from lms.orgs.models import Organization
+from lms.progress import years
+
+#: organisation kinds that hold their own meetings (a 党小组's 党小组会 counts for its branch)
+BRANCH_KINDS = ("village_committee", "general_branch", "branch")
+
+
+def frequency() -> dict[str, str]:
+    return {kind: every for kind, every in current_app.config["MEETING_FREQUENCY"].items()
+            if every in ("month", "quarter", "year")}
+
+
+def period_of(day: date, every: str) -> tuple[int, int]:
+    """(year, index) of the month, quarter or year ``day`` falls in."""
+    if every == "month":
+        return day.year, day.month
+    if every == "quarter":
+        return day.year, (day.month - 1) // 3 + 1
+    return day.year, 1
+
+
+def previous(period: tuple[int, int], every: str) -> tuple[int, int]:
+    year, index = period
+    if every == "year" or index == 1:
+        return (year - 1, {"month": 12, "quarter": 4, "year": 1}[every])
+    return year, index - 1
+
+
+def _start_of_previous_year(today: date) -> datetime:
+    """UTC moment of 1 January last year, local: every period this module reads starts later."""
+    local = datetime(today.year - 1, 1, 1, tzinfo=years.zone())
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class KindStatus:
+    kind: str
+    every: str
+    state: str  # done / planned / due / overdue / none (no 党小组 to hold it)
+    held: int = 0
+
+
+def branch_schedule(org: Organization, today: date | None = None) -> list[KindStatus]:
+    """Each scheduled kind's state for ``org`` this period (two queries)."""
+    today = today or years.today()
+    rows = db.session.execute(
+        select(Meeting.kind, Meeting.starts_at, Meeting.state, Meeting.org_id)
+        .join(Organization, Organization.id == Meeting.org_id)
+        .where(Organization.path.startswith(org.path),
+               Meeting.starts_at >= _start_of_previous_year(today))).all()
+    groups = db.session.scalar(select(func.count(Organization.id)).where(
+        Organization.path.startswith(org.path), Organization.kind == "group"))
+    out = []
+    for kind, every in frequency().items():
+        if kind == "group" and not groups and org.kind != "group":
+            out.append(KindStatus(kind, every, "none"))
+            continue
+        now = period_of(today, every)
+        before = previous(now, every)
+        held_now = planned_now = held_before = 0
+        for r_kind, starts_at, state, _org_id in rows:
+            if r_kind != kind:
+                continue
+            period = period_of(years.local(starts_at).date(), every)
+            if period == now:
+                held_now += state == "closed"
+                planned_now += state == "planned"
+            elif period == before:
+                held_before += state == "closed"
+        state = ("done" if held_now else "planned" if planned_now
+                 else "overdue" if not held_before else "due")
+        out.append(KindStatus(kind, every, state, held_now))
+    return out
+
+
+@dataclass
+class BranchRollup:
+    org_id: int
+    name: str
+    held: int = 0  # periods with a closed record, over the scheduled kinds, this year
+    due: int = 0  # periods begun this year, over the scheduled kinds
+    expected: int = 0
+    present: int = 0
+    theme_day: bool = False  # this month's 主题党日 held
+    meetings: int = 0
+    by_kind: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> int | None:
+        return round(self.present * 100 / self.expected) if self.expected else None
+
+
+def _periods_begun(today: date, every: str) -> int:
+    return period_of(today, every)[1]
+
+
+def rollup(node: Organization, today: date | None = None) -> list[BranchRollup]:
+    """One row per branch under ``node`` (two queries): this year's closed meetings per kind
+    and period, 应到 and 实到 summed from the closed records."""
+    today = today or years.today()
+    branches = db.session.execute(
+        select(Organization.id, Organization.name, Organization.path)
+        .where(Organization.path.startswith(node.path), Organization.kind.in_(BRANCH_KINDS))
+        .order_by(Organization.path)).all()
+    rows = {org_id: BranchRollup(org_id, name) for org_id, name, _path in branches}
+    start = datetime(today.year, 1, 1, tzinfo=years.zone()).astimezone(UTC).replace(tzinfo=None)
+    meetings = db.session.execute(
+        select(Meeting.org_id, Organization.path, Meeting.kind, Meeting.starts_at,
+               Meeting.expected_count, Meeting.present_count)
+        .join(Organization, Organization.id == Meeting.org_id)
+        .where(Organization.path.startswith(node.path), Meeting.state == "closed",
+               Meeting.starts_at >= start)).all()
+    branch_of_path = {path: org_id for org_id, _name, path in branches}
+    schedule = frequency()
+    seen: set[tuple] = set()
+    month = period_of(today, "month")
+    for org_id, path, kind, starts_at, expected, present in meetings:
+        branch_id = org_id if org_id in rows else _enclosing(path, branch_of_path)
+        row = rows.get(branch_id)
+        if row is None:
+            continue
+        row.meetings += 1
+        row.expected += expected or 0
+        row.present += present or 0
+        local = years.local(starts_at).date()
+        if kind == "theme_day" and period_of(local, "month") == month:
+            row.theme_day = True
+        if kind in schedule and kind != "group":
+            key = (branch_id, kind, period_of(local, schedule[kind]))
+            if key not in seen and local <= today:
+                seen.add(key)
+                row.held += 1
+    due = sum(_periods_begun(today, every) for kind, every in schedule.items()
+              if kind != "group")
+    for row in rows.values():
+        row.due = due
+    return list(rows.values())
+
+
+def _enclosing(path: str, branch_of_path: dict[str, int]) -> int | None:
+    """The branch whose path is the longest prefix of ``path`` (a 党小组's meeting)."""
+    parts = path.strip("/").split("/")
+    for n in range(len(parts) - 1, 0, -1):
+        found = branch_of_path.get("/" + "/".join(parts[:n]) + "/")
+        if found is not None:
+            return found
+    return None
