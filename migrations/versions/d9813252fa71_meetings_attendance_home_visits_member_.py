@@ -1,7 +1,7 @@
 """meetings, attendance, home visits, member assignments
 
 Revision ID: d9813252fa71
-Revises: efb28643f10f
+Revises: 7ce71b003abd
 Create Date: 2026-12-04 13:37:20.665308
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd9813252fa71'
-down_revision = 'efb28643f10f'
+down_revision = '7ce71b003abd'
 branch_labels = None
 depends_on = None
 
