@@ -326,3 +326,19 @@ def test_service_message_in_english(english, login, member):
     response = english.post("/login", data={"phone": member.phone, "password": "wrong-one-9"},
                             follow_redirects=True)
     assert "Wrong mobile number or password" in response.get_data(as_text=True)
+
+
+def test_branch_export_in_english(english, login, secretary, member, tree):
+    """The spreadsheet a secretary downloads speaks the reader's language: headers and the
+    words in its cells (names and organisations stay as entered)."""
+    import csv
+    import io
+
+    login(secretary, the_client=english)
+    body = english.get(f"/branch/{tree['a'].id}/export.csv").get_data().decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    assert header[:3] == ["Name", "Organisation", "Membership status"]
+    assert not [h for h in header if HAN.search(h)]
+    by_name = {r[0]: r for r in rows}
+    assert by_name[member.name][2] == "Full party member"
+    assert by_name[member.name][6] == "Behind target"

@@ -114,6 +114,14 @@ _LESSON_PAGE = (
     .order_by(Lesson.position))
 
 
+def next_lesson_key(lesson: Lesson) -> str | None:
+    """The key of the live lesson after ``lesson`` in its course, None after the last."""
+    return db.session.scalar(
+        select(Lesson.key).where(Lesson.course_id == lesson.course_id, Lesson.archived.is_(False),
+                                 Lesson.position > lesson.position)
+        .order_by(Lesson.position).limit(1))
+
+
 def lesson_page(course: Course, key: str) -> LessonPage | None:
     """The outline with the one lesson's HTML and audio file, in one query: every row carries
     its lesson's title and position, and the row of lesson ``key`` also its ``html`` and its

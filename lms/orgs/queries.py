@@ -40,3 +40,24 @@ def tree_rows(orgs: list[Organization]) -> list[tuple[Organization, int]]:
         return []
     top = min(o.depth for o in orgs)
     return [(o, o.depth - top) for o in orgs]
+
+
+def top_nodes(viewer, capability: str) -> list[Organization]:
+    """The highest nodes where the viewer holds ``capability`` (everything's roots for the
+    administrator); a node inside another one listed is left out, as it adds nothing."""
+    paths = scope_paths(viewer, capability)
+    stmt = select(Organization).order_by(Organization.path)
+    stmt = stmt.where(Organization.parent_id.is_(None)) if paths is None \
+        else stmt.where(Organization.path.in_(paths))
+    tops = list(db.session.scalars(stmt))
+    return [o for o in tops if not any(o is not p and o.path.startswith(p.path) for p in tops)]
+
+
+def ancestors_in_scope(viewer, org: Organization, capability: str) -> list[Organization]:
+    """``org``'s ancestors the viewer holds ``capability`` over, top first (breadcrumbs)."""
+    ids = [int(part) for part in org.path.strip("/").split("/")[:-1]]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Organization).where(
+        Organization.id.in_(ids), in_scope(Organization.path, scope_paths(viewer, capability)))
+        .order_by(Organization.depth)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, not_, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, not_, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -26,6 +26,7 @@ from lms.progress.models import (
     MemberAssignment,
     StudyHours,
 )
+from lms.progress.services import course_open_to
 
 SORTS = ("name", "hours", "last")
 ORDERS = ("asc", "desc")
@@ -305,3 +306,23 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
     if own.members:
         rows.insert(0, own)
     return rows, total
+
+
+# ---- what the branch view shows around the table ----------------------------------------------
+
+def assignments_reaching(node: Organization) -> list:
+    """(assignment, course title, organisation) for every assignment that reaches anyone here:
+    on this node, above it, or inside its subtree; soonest due first."""
+    return db.session.execute(
+        select(CourseAssignment, Course.title, Organization)
+        .join(Course, Course.id == CourseAssignment.course_id)
+        .join(Organization, Organization.id == CourseAssignment.org_id)
+        .where(or_(_in_subtree(node), literal(node.path).startswith(Organization.path)))
+        .order_by(CourseAssignment.due_on, Course.title)).all()
+
+
+def assignable_courses(node: Organization) -> list[Course]:
+    """Published courses open to ``node``, required ones first."""
+    courses = db.session.scalars(select(Course).where(Course.status == "published")
+                                 .order_by(Course.required.desc(), Course.title))
+    return [c for c in courses if course_open_to(c, node)]

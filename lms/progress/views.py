@@ -10,22 +10,20 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import literal, or_, select
 
-from lms.audit.services import record
 from lms.auth.models import STATUS_LABELS, User
 from lms.core.errors import DomainError
 from lms.core.forms import EmptyForm, options
 from lms.core.hooks import add_page_extra, page_extras
-from lms.core.sheets import write_csv, write_xlsx
 from lms.core.web import client_ip, flash_error
 from lms.courses.models import Course, Lesson
-from lms.courses.queries import visible_course, visible_lesson
+from lms.courses.queries import next_lesson_key, visible_course, visible_lesson
 from lms.extensions import db
-from lms.orgs.access import can, in_scope, requires, scope_paths
+from lms.orgs.access import can, requires
 from lms.orgs.lookup import member_or_404, org_or_404
 from lms.orgs.models import Organization
-from lms.progress import bp, queries, reports, services, years
+from lms.orgs.queries import ancestors_in_scope, top_nodes
+from lms.progress import bp, export, queries, reports, services, years
 from lms.progress.forms import (
     CATEGORY_LABELS,
     SOURCE_LABELS,
@@ -42,7 +40,7 @@ def hours_text(value) -> str:
 
 @bp.app_template_filter("local_date")
 def local_date(value) -> str:
-    return years.local(value).strftime("%Y-%m-%d") if value else ""
+    return years.local_date(value)
 
 
 def _year_arg() -> int:
@@ -127,10 +125,7 @@ def done(lesson_id: int):
         flash_error(error)
         return redirect(url_for("courses.lesson", slug=course.slug, key=lesson.key))
     flash(_("本课已完成。"), "success")
-    following = db.session.scalar(
-        select(Lesson.key).where(Lesson.course_id == course.id, Lesson.archived.is_(False),
-                                 Lesson.position > lesson.position)
-        .order_by(Lesson.position).limit(1))
+    following = next_lesson_key(lesson)
     if following:
         return redirect(url_for("courses.lesson", slug=course.slug, key=following))
     return redirect(url_for("courses.course", slug=course.slug))
@@ -190,38 +185,10 @@ def _branch_args() -> dict:
 @bp.get("/branch/")
 @requires("view_reports")
 def branch_index():
-    paths = scope_paths(current_user, "view_reports")
-    stmt = select(Organization).order_by(Organization.path)
-    stmt = stmt.where(Organization.parent_id.is_(None)) if paths is None \
-        else stmt.where(Organization.path.in_(paths))
-    tops = list(db.session.scalars(stmt))
-    # a node inside another one in the list adds nothing
-    tops = [o for o in tops if not any(o is not p and o.path.startswith(p.path) for p in tops)]
+    tops = top_nodes(current_user, "view_reports")
     if len(tops) == 1:
         return redirect(url_for("progress.branch", org_id=tops[0].id))
     return render_template("progress/branch_index.html", tops=tops)
-
-
-def _ancestors_in_scope(org: Organization) -> list[Organization]:
-    ids = [int(part) for part in org.path.strip("/").split("/")[:-1]]
-    if not ids:
-        return []
-    rows = db.session.scalars(select(Organization).where(
-        Organization.id.in_(ids),
-        in_scope(Organization.path, scope_paths(current_user, "view_reports")))
-        .order_by(Organization.depth))
-    return list(rows)
-
-
-def _assignments(org: Organization):
-    """Assignments that reach anyone here: on this node, above it, or inside its subtree."""
-    return db.session.execute(
-        select(CourseAssignment, Course.title, Organization)
-        .join(Course, Course.id == CourseAssignment.course_id)
-        .join(Organization, Organization.id == CourseAssignment.org_id)
-        .where(or_(Organization.path.startswith(org.path),
-                   literal(org.path).startswith(Organization.path)))
-        .order_by(CourseAssignment.due_on, Course.title)).all()
 
 
 @bp.get("/branch/<int:org_id>")
@@ -229,8 +196,9 @@ def _assignments(org: Organization):
 def branch(org_id: int):
     org = org_or_404(org_id, "view_reports")
     args = _branch_args()
-    common = {"org": org, "args": args, "crumbs": _ancestors_in_scope(org),
-              "assignments": _assignments(org), "button": EmptyForm(),
+    common = {"org": org, "args": args,
+              "crumbs": ancestors_in_scope(current_user, org, "view_reports"),
+              "assignments": reports.assignments_reaching(org), "button": EmptyForm(),
               "can_assign": can(current_user, "assign_courses", org),
               "status_labels": STATUS_LABELS, "today": years.today(),
               "this_year": years.this_year(), **page_extras("branch", org=org)}
@@ -241,54 +209,15 @@ def branch(org_id: int):
     return render_template("progress/branch.html", rows=rows, **common)
 
 
-MEMBER_HEADER = ["姓名", "所在组织", "党员状态", "年度", "本年学时", "目标学时", "完成情况",
-                 "必修已完成", "必修已布置", "逾期必修", "最近学习"]
-ROLLUP_HEADER = ["组织", "党员人数", "不作硬性要求", "达标人数", "达标率", "人均学时",
-                 "必修完成", "必修应完成", "必修完成率"]
-
-
-def member_export_rows(rows, year: int) -> list[list]:
-    return [[r.name, r.org_name, STATUS_LABELS.get(r.status, ""), year, r.hours,
-             r.target if r.has_target else "",
-             "不作硬性要求" if r.exempt else "不设年度学时目标" if not r.has_target else
-             "未达标" if r.behind else "已达标",
-             r.done, r.assigned, r.overdue, local_date(r.last_study)] for r in rows]
-
-
-def rollup_export_rows(rows, total) -> list[list]:
-    def line(r, name):
-        return [name, r.members, r.no_target, r.on_track,
-                "" if r.on_track_percent is None else f"{r.on_track_percent}%",
-                r.average_hours, r.done, r.assigned,
-                "" if r.done_percent is None else f"{r.done_percent}%"]
-    return [line(r, r.name if r.org_id else f"{r.name}（本级）") for r in rows] + \
-        [line(total, "合计")]
-
-
 @bp.get("/branch/<int:org_id>/export.<fmt>")
 @requires("view_reports")
 def branch_export(org_id: int, fmt: str):
     """The rows on screen for the same arguments, as a spreadsheet (formula-defused)."""
-    if fmt not in ("xlsx", "csv"):
+    if fmt not in export.FORMATS:
         abort(404)
     org = org_or_404(org_id, "view_reports")
-    args = _branch_args()
-    if org.kind in reports.ROLLUP_KINDS:
-        rollup, total = reports.rollup_rows(org, year=args["year"])
-        header, rows = ROLLUP_HEADER, rollup_export_rows(rollup, total)
-    else:
-        header = MEMBER_HEADER
-        rows = member_export_rows(reports.member_rows(org, **args), args["year"])
-    record("progress.export", actor=current_user, target=org.code, ip=client_ip(),
-           detail={"format": fmt, "rows": len(rows), "year": args["year"],
-                   "filters": list(args["filters"])})
-    db.session.commit()
-    name = f"study-{org.code}-{args['year']}.{fmt}"
-    if fmt == "csv":
-        data, mimetype = write_csv(header, rows), "text/csv"
-    else:
-        data = write_xlsx(header, rows, title=f"{args['year']}")
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name, data, mimetype = export.export_branch(current_user, org, fmt, _branch_args(),
+                                                ip=client_ip())
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=mimetype)
 
 
@@ -297,9 +226,7 @@ def branch_export(org_id: int, fmt: str):
 def assign(org_id: int):
     org = org_or_404(org_id, "assign_courses")
     form = AssignForm()
-    courses = list(db.session.scalars(select(Course).where(Course.status == "published")
-                                      .order_by(Course.required.desc(), Course.title)))
-    courses = [c for c in courses if services.course_open_to(c, org)]
+    courses = reports.assignable_courses(org)
     form.course.choices = options((c.id, c.title) for c in courses)
     if form.validate_on_submit():
         course = next(c for c in courses if c.id == form.course.data)

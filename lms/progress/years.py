@@ -25,6 +25,11 @@ def local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(zone())
 
 
+def local_date(moment: datetime | None) -> str:
+    """A stored moment's local date as YYYY-MM-DD ("" for none)."""
+    return local(moment).strftime("%Y-%m-%d") if moment else ""
+
+
 def year_of(moment: datetime) -> int:
     return local(moment).year
 
