@@ -67,6 +67,8 @@ def from_environment(folder: Path) -> dict:
         "LOCKOUT_THRESHOLD": 5,
         "LOCKOUT_WINDOW_MINUTES": 15,
         "LOCKOUT_MINUTES": 30,
+        #: a one-time code (reset, new account, roster import) works once, within this time
+        "ONE_TIME_CODE_HOURS": int(os.environ.get("ONE_TIME_CODE_HOURS", "72")),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),

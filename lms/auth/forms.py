@@ -15,8 +15,8 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("当前密码（或一次性验证码）"),
-                            validators=[DataRequired(_l("请填写当前密码。"))],
+    current = PasswordField(_l("当前密码"),
+                            validators=[DataRequired(_l("请填写当前密码。")), Length(max=128)],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("新密码（至少 8 位）"),
                         validators=[DataRequired(_l("请填写新密码。")), Length(max=128)],

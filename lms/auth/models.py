@@ -37,6 +37,8 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     #: set after a reset to a one-time code: the next sign-in must choose a new password
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: when the one-time code stops working (``ONE_TIME_CODE_HOURS`` after it was issued)
+    code_expires_at: Mapped[datetime | None]
     #: part of the id kept in the session cookie; rotating it kills every old cookie (sign-out)
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     is_admin: Mapped[bool] = mapped_column(default=False)

@@ -11,7 +11,7 @@ from lms.audit.services import record
 from lms.auth.models import MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code, password_problem, verify_password
 from lms.core.clock import utcnow
-from lms.core.errors import Conflict, NotFound, ValidationFailed
+from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.core.i18n import N_
 from lms.extensions import db
 
@@ -43,46 +43,91 @@ def get_user_by_phone(phone: str) -> User | None:
     return db.session.scalar(select(User).where(User.phone == normalize_phone(phone)))
 
 
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = hash_password(new_session_token())
+    return _DUMMY_HASH[method]
+
+
+def _count_failure(user: User, now, ip: str, why: str) -> bool:
+    """Count one failed proof of the password (sign-in or 修改密码) against the per-account
+    lockout; True when this failure locked the account (audited)."""
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOCKOUT_WINDOW_MINUTES"])
+    if user.first_failed_at is None or now - user.first_failed_at > window:
+        user.first_failed_at, user.failed_logins = now, 0
+    user.failed_logins += 1
+    if user.failed_logins < cfg["LOCKOUT_THRESHOLD"]:
+        return False
+    user.locked_until = now + timedelta(minutes=cfg["LOCKOUT_MINUTES"])
+    user.failed_logins, user.first_failed_at = 0, None
+    record("auth.lockout", actor=user, ok=True, ip=ip,
+           detail={"minutes": cfg["LOCKOUT_MINUTES"], "after": why})
+    return True
+
+
+def is_locked(user: User, now=None) -> bool:
+    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+
+
+def code_expired(user: User, now=None) -> bool:
+    """A one-time code past its time (a code without a time counts as expired)."""
+    return user.must_change_password and (
+        user.code_expires_at is None or user.code_expires_at <= (now or utcnow()))
+
+
+def issue_one_time_code(user: User) -> str:
+    """Make ``user``'s password a fresh one-time code (returned, to be shown once): it works
+    for one sign-in within ``ONE_TIME_CODE_HOURS`` and then a new password must be chosen.
+    The caller audits and commits."""
+    code = one_time_code()
+    user.password_hash = hash_password(code)
+    user.must_change_password = True
+    user.code_expires_at = utcnow() + timedelta(
+        hours=current_app.config["ONE_TIME_CODE_HOURS"])
+    return code
+
+
 def authenticate(phone: str, password: str, ip: str = "") -> User:
     """Check a sign-in; count failures per account and lock after too many.
 
     Raises SignInFailed with :data:`SIGN_IN_FAILED` for an unknown number, a wrong password, a
-    disabled or a locked account alike. Every outcome is audited.
+    disabled or a locked account and an expired one-time code alike. Every outcome is audited,
+    and every failure costs the same: one password hash, one audit row, one commit, so that
+    timing does not tell a locked account (or an unknown number) from a wrong password.
+
+    A one-time code works once: signing in with it spends it (the session that used it is the
+    only way left to choose the new password).
     """
-    cfg = current_app.config
     now = utcnow()
     phone = normalize_phone(phone)
     user = db.session.scalar(select(User).where(User.phone == phone).with_for_update()) \
         if valid_phone(phone) else None
     if user is None:
-        method = cfg["PASSWORD_HASH_METHOD"]
-        if method not in _DUMMY_HASH:
-            _DUMMY_HASH[method] = hash_password(new_session_token())
-        verify_password(_DUMMY_HASH[method], password)
+        verify_password(_dummy_hash(), password)
         record("auth.login", ok=False, ip=ip, actor_label=phone[:11], detail={"why": "unknown"})
         db.session.commit()
         raise SignInFailed(SIGN_IN_FAILED)
-    if user.locked_until and user.locked_until > now:
+    right = verify_password(user.password_hash, password)
+    if is_locked(user, now):
         record("auth.login", actor=user, ok=False, ip=ip, detail={"why": "locked"})
         db.session.commit()
         raise SignInFailed(SIGN_IN_FAILED)
-    if not verify_password(user.password_hash, password) or not user.active:
-        window = timedelta(minutes=cfg["LOCKOUT_WINDOW_MINUTES"])
-        if user.first_failed_at is None or now - user.first_failed_at > window:
-            user.first_failed_at, user.failed_logins = now, 0
-        user.failed_logins += 1
-        record("auth.login", actor=user, ok=False, ip=ip,
-               detail={"why": "password" if user.active else "disabled"})
-        if user.failed_logins >= cfg["LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=cfg["LOCKOUT_MINUTES"])
-            user.failed_logins, user.first_failed_at = 0, None
-            record("auth.lockout", actor=user, ok=True, ip=ip,
-                   detail={"minutes": cfg["LOCKOUT_MINUTES"]})
+    if not right or not user.active or code_expired(user, now):
+        why = ("password" if not right else "disabled" if not user.active else "code_expired")
+        record("auth.login", actor=user, ok=False, ip=ip, detail={"why": why})
+        _count_failure(user, now, ip, "login")
         db.session.commit()
         raise SignInFailed(SIGN_IN_FAILED)
     user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
     user.last_login_at = now
-    record("auth.login", actor=user, ok=True, ip=ip)
+    if user.must_change_password:
+        # spent: nobody signs in with this code again, not even its owner
+        user.password_hash = hash_password(new_session_token())
+        user.code_expires_at = None
+    record("auth.login", actor=user, ok=True, ip=ip,
+           detail={"one_time_code": True} if user.must_change_password else None)
     db.session.commit()
     return user
 
@@ -94,19 +139,37 @@ def end_session(user: User, ip: str = "") -> None:
     db.session.commit()
 
 
-def change_password(user: User, current: str, new: str, ip: str = "") -> None:
-    """The user changes their own password (also how a one-time code is replaced)."""
-    if not verify_password(user.password_hash, current):
-        record("auth.password_change", actor=user, ok=False, ip=ip)
-        db.session.commit()
-        raise ValidationFailed(N_("当前密码不正确。"))
+def change_password(user: User, current: str | None, new: str, ip: str = "") -> None:
+    """The user changes their own password.
+
+    After signing in with a one-time code (``must_change_password``) the code is spent and the
+    session is the proof, so ``current`` is not asked for. Otherwise a wrong ``current`` counts
+    against the sign-in lockout: the fifth within the window locks the account and ends every
+    session, the one guessing included.
+    """
+    now = utcnow()
+    if not user.must_change_password:
+        right = verify_password(user.password_hash, current or "")
+        if is_locked(user, now):
+            record("auth.password_change", actor=user, ok=False, ip=ip,
+                   detail={"why": "locked"})
+            db.session.commit()
+            raise NotAllowed(N_("账户已锁定，请稍后再试。"))
+        if not right:
+            record("auth.password_change", actor=user, ok=False, ip=ip)
+            if _count_failure(user, now, ip, "password_change"):
+                user.session_token = new_session_token()
+            db.session.commit()
+            raise ValidationFailed(N_("当前密码不正确。"))
     problem = password_problem(new, user.phone)
     if problem:
         raise ValidationFailed(problem)
-    if new == current:
+    if current and new == current:
         raise ValidationFailed(N_("新密码不能和原来的一样。"))
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.code_expires_at = None
+    user.failed_logins, user.first_failed_at = 0, None
     user.session_token = new_session_token()
     record("auth.password_change", actor=user, ip=ip)
     db.session.commit()
@@ -127,14 +190,15 @@ def create_user(*, phone: str, name: str, password: str | None = None, status: s
     if db.session.scalar(select(User.id).where(User.phone == phone)):
         raise Conflict(f"手机号 {phone} 已有账户。")
     code = None
-    if password is None:
-        code = password = one_time_code()
-    else:
+    if password is not None:
         problem = password_problem(password, phone)
         if problem:
             raise ValidationFailed(problem)
-    user = User(phone=phone, name=name, password_hash=hash_password(password), status=status,
-                org_id=org_id, is_admin=is_admin, must_change_password=code is not None)
+    user = User(phone=phone, name=name, status=status, org_id=org_id, is_admin=is_admin)
+    if password is None:
+        code = issue_one_time_code(user)
+    else:
+        user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
     record("user.create", actor=actor, target=phone, ip=ip,

@@ -86,10 +86,13 @@ def account():
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if user.must_change_password:
+        del form.current  # the one-time code was spent signing in: the session is the proof
     if form.validate_on_submit():
         try:
-            user = current_user._get_current_object()
-            services.change_password(user, form.current.data, form.new.data, ip=client_ip())
+            services.change_password(user, form.current.data if "current" in form else None,
+                                     form.new.data, ip=client_ip())
         except DomainError as error:
             flash(_(str(error)), "error")
         else:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from lms.audit.services import record
 from lms.auth.models import STATUS_LABELS, User
-from lms.auth.passwords import hash_password, one_time_code
-from lms.auth.services import normalize_phone, valid_phone
+from lms.auth.passwords import one_time_code
+from lms.auth.services import issue_one_time_code, normalize_phone, valid_phone
 from lms.core import sheets
 from lms.core.errors import ValidationFailed
 from lms.core.i18n import N_
@@ -150,10 +150,9 @@ def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
         org = orgs[row.org_code]
         user = existing.get(row.phone)
         if user is None:
-            code = one_time_code()
             user = User(phone=row.phone, name=row.name, status=row.status, org_id=org.id,
-                        password_hash="" if dry_run else hash_password(code),
-                        must_change_password=True)
+                        password_hash="", must_change_password=True)
+            code = one_time_code() if dry_run else issue_one_time_code(user)
             outcome.created.append((row.name, row.phone, code))
             if dry_run:
                 continue

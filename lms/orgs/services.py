@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 
 from lms.audit.services import record
 from lms.auth.models import MEMBER_STATUSES, User, new_session_token
-from lms.auth.passwords import hash_password, one_time_code
+from lms.auth.services import issue_one_time_code
 from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.core.i18n import N_
 from lms.extensions import db
@@ -212,9 +212,7 @@ def reset_password(actor, user: User, ip: str = "") -> str:
     fellow 支委.
     """
     _authorize_person(actor, user, "reset_passwords")
-    code = one_time_code()
-    user.password_hash = hash_password(code)
-    user.must_change_password = True
+    code = issue_one_time_code(user)
     user.session_token = new_session_token()
     user.locked_until, user.failed_logins, user.first_failed_at = None, 0, None
     record("auth.password_reset", actor=actor, target=user.phone, ip=ip)

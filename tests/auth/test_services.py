@@ -15,7 +15,7 @@ from lms.auth.services import (
     normalize_phone,
 )
 from lms.core.clock import utcnow
-from lms.core.errors import Conflict, ValidationFailed
+from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.extensions import db
 
 PASSWORD = "tea-garden-2026"  # the factories' password (tests/conftest.py)
@@ -126,3 +126,103 @@ def test_create_user_checks_phone_and_duplicates(member):
 ])
 def test_normalize_phone(raw, phone):
     assert normalize_phone(raw) == phone
+
+
+# ---- issue 14, findings 3-5 ------------------------------------------------------------------
+
+@pytest.fixture
+def hashes(monkeypatch):
+    """Counts the password checks a sign-in makes (the real check still runs)."""
+    from lms.auth import services
+
+    calls = []
+    real = services.verify_password
+
+    def counted(password_hash, password):
+        calls.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", counted)
+    return calls
+
+
+def _fail(phone, password="wrong-password"):
+    with pytest.raises(SignInFailed) as caught:
+        authenticate(phone, password)
+    return str(caught.value)
+
+
+def test_every_failure_costs_one_password_check(member, hashes):
+    """A locked account answered without hashing (~23 ms against ~240 ms): five wrong tries and
+    a timed sixth told whether a phone had an account. bench/sign_in_timing.py times it."""
+    messages = []
+    for _ in range(5):
+        messages.append(_fail(member.phone))
+        messages.append(_fail("13700000000"))
+    assert member.locked_until is not None
+    hashes.clear()
+    messages.append(_fail(member.phone))          # locked
+    messages.append(_fail(member.phone, PASSWORD))  # locked, right password
+    messages.append(_fail("13700000000"))         # unknown, tried as often
+    assert len(hashes) == 3
+    assert set(messages) == {SIGN_IN_FAILED}
+
+
+def _reset(member, admin):
+    from lms.orgs.services import reset_password
+
+    return reset_password(admin, member)
+
+
+def test_a_one_time_code_works_once(member, admin):
+    code = _reset(member, admin)
+    assert authenticate(member.phone, code) == member
+    assert member.must_change_password
+    assert _fail(member.phone, code) == SIGN_IN_FAILED  # spent
+    # the session it opened chooses the new password without the spent code
+    change_password(member, None, "a-new-password-1")
+    assert not member.must_change_password and member.code_expires_at is None
+    assert authenticate(member.phone, "a-new-password-1") == member
+
+
+def test_a_one_time_code_expires_after_72_hours(member, admin):
+    with freeze_time("2026-03-01 08:00:00") as clock:
+        code = _reset(member, admin)
+        clock.move_to("2026-03-04 07:59:59")
+        assert authenticate(member.phone, code) == member
+        code = _reset(member, admin)
+        clock.move_to("2026-03-07 08:00:00")  # 72 hours after the second reset
+        assert _fail(member.phone, code) == SIGN_IN_FAILED
+        why = db.session.scalars(select(AuditLog.detail).order_by(AuditLog.id.desc())).first()
+        assert "code_expired" in why
+
+
+def test_new_accounts_get_an_expiring_code_too(app):
+    with freeze_time("2026-03-01 08:00:00") as clock:
+        user, code = create_user(phone="13900008888", name="某人")
+        assert user.code_expires_at == utcnow() + timedelta(hours=72)
+        clock.tick(timedelta(hours=73))
+        assert _fail(user.phone, code) == SIGN_IN_FAILED
+
+
+def test_guessing_the_current_password_counts_with_the_lockout(member):
+    """A stolen session could guess the current password on 修改密码 without end."""
+    token = member.session_token
+    for _ in range(5):
+        with pytest.raises(ValidationFailed, match="当前密码不正确"):
+            change_password(member, "guess-" + "x" * 5, "a-new-password-1")
+    assert member.locked_until is not None
+    assert member.session_token != token  # the guessing session is over
+    with pytest.raises(NotAllowed):  # locked: even the right password changes nothing
+        change_password(member, PASSWORD, "a-new-password-1")
+    assert _fail(member.phone, PASSWORD) == SIGN_IN_FAILED
+    assert ("auth.lockout", True) in audit_actions()
+
+
+def test_sign_in_failures_and_password_change_failures_share_one_count(member):
+    for _ in range(3):
+        _fail(member.phone)
+    for _ in range(2):
+        with pytest.raises(ValidationFailed):
+            change_password(member, "not-it-at-all", "a-new-password-1")
+    assert member.locked_until is not None

@@ -175,3 +175,20 @@ def test_rate_limit_is_shared_between_workers_through_redis(app_factory):
     assert first.test_client().post("/login", data=data).status_code == 200
     assert second.test_client().post("/login", data=data).status_code == 200
     assert first.test_client().post("/login", data=data).status_code == 429
+
+
+def test_the_one_time_code_is_spent_by_the_sign_in(app, client, make_user, secretary, tree,
+                                                   login):
+    from lms.orgs.services import reset_password
+    user = make_user("忘了密码的人", org=tree["a"])
+    code = reset_password(secretary, user)
+    login(user, code)
+    page = client.get("/account/password").get_data(as_text=True)
+    assert 'name="current"' not in page  # nothing left to ask: the code is spent
+    other = app.test_client()
+    refused = other.post("/login", data={"phone": user.phone, "password": code})
+    assert refused.status_code == 200 and "手机号或密码不正确" in refused.get_data(as_text=True)
+    done = client.post("/account/password", data={"new": "river-boat-lesson-9",
+                                                  "confirm": "river-boat-lesson-9"})
+    assert done.status_code == 302
+    login(user, "river-boat-lesson-9", the_client=other)
