@@ -1,7 +1,7 @@
 """users.code_expires_at: a one-time code works once and for a limited time
 
 Revision ID: 5e1c0de72a11
-Revises: 7ce71b003abd
+Revises: d9813252fa71
 Create Date: 2026-12-04 14:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e1c0de72a11'
-down_revision = '7ce71b003abd'
+down_revision = 'd9813252fa71'
 branch_labels = None
 depends_on = None
 
