@@ -73,13 +73,15 @@ def _render_record(member: User, *, own: bool, manual_form=None):
         and member.id != current_user.id
     if may_enter and manual_form is None:
         manual_form = ManualHoursForm(formdata=None, year=years.this_year(), category="meeting")
+    standing = queries.standing(member, year)
     return render_template(
         "progress/record.html", member=member, org=org, own=own, year=year,
         years_list=queries.ledger_years(member.id), lines=queries.ledger(member.id, year),
-        standing=queries.standing(member, year), category_labels=CATEGORY_LABELS,
+        standing=standing, category_labels=CATEGORY_LABELS,
         source_labels=SOURCE_LABELS, status_labels=STATUS_LABELS,
         manual_form=manual_form if may_enter else None,
-        **page_extras("record", user=current_user, member=member, org=org, own=own, year=year))
+        **page_extras("record", user=current_user, member=member, org=org, own=own, year=year,
+                      standing=standing))
 
 
 def _visible_lesson_or_404(lesson_id: int) -> Lesson:

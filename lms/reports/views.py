@@ -21,7 +21,7 @@ from lms.orgs.lookup import member_or_404
 from lms.orgs.models import Organization
 from lms.progress import queries, years
 from lms.progress.forms import CATEGORY_LABELS
-from lms.reports import bp, certificates, pdf
+from lms.reports import bp, certificates, figures, pdf
 from lms.reports.models import Certificate
 
 PDF = "application/pdf"
@@ -117,14 +117,23 @@ def revoke(certificate_id: int):
     return redirect(url_for("progress.member_record", user_id=certificate.user_id))
 
 
-def _record_extra(user, member, org, own, year, **_kw):
+def _record_extra(user, member, org, own, year, standing, **_kw):
     """学习档案: the year as a PDF, and the member's certificates (staff may revoke)."""
     pdf_url = url_for("reports.own_record_pdf", year=year) if own else \
         url_for("reports.member_record_pdf", user_id=member.id, year=year)
     may_revoke = not own and org is not None and can(user, "manage_members", org)
-    return {"sections": [("reports/_record.html", {
+    chart = figures.hours_by_month(member.id, year, standing)
+    return {"sections": [("reports/_hours_chart.html", {"chart": chart}),
+                         ("reports/_record.html", {
         "pdf_url": pdf_url, "certificates": certificates.of_member(member.id),
         "may_revoke": may_revoke, "form": EmptyForm()})]}
 
 
+def _my_study_extra(user, study, **_kw):
+    """我的学习: this year's hours month by month against the target."""
+    chart = figures.hours_by_month(user.id, study.standing.year, study.standing)
+    return {"sections": [("reports/_hours_chart.html", {"chart": chart})]}
+
+
 add_page_extra(bp, "record", _record_extra)
+add_page_extra(bp, "my_study", _my_study_extra)
