@@ -1,5 +1,5 @@
-"""Progress: enrolment, lesson progress, course completion, the 学时 ledger, 我的学习, 学习档案
-and the branch views.
+"""Progress: enrolment, lesson progress, course completion, the 学时 ledger, 我的学习, 学习档案,
+course assignments and manual hours (the branch view and roll-up are in `lms.reports`).
 
 Course and lesson pages belong to `courses`; this package adds its parts to them through page
 extras, and learns about graded checks and passed quizzes from `lms.quizzes.signals` (its
@@ -13,12 +13,6 @@ from lms.core.nav import add_nav
 bp = Blueprint("progress", __name__)
 
 
-def _sees_reports(user) -> bool:
-    from lms.orgs.access import can
-
-    return can(user, "view_reports")
-
-
 def _make_home(state):
     # 我的学习 is where a member lands after signing in
     state.app.config.setdefault("HOME_ENDPOINT", "progress.my_study")
@@ -26,7 +20,6 @@ def _make_home(state):
 
 bp.record_once(_make_home)
 add_nav(bp, "progress.my_study", N_("我的学习"), 0, lambda user: True)
-add_nav(bp, "progress.branch_index", N_("学习情况"), 40, _sees_reports)
 
 from lms.progress import demo, services, views  # noqa: E402,F401
 

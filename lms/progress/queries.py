@@ -1,5 +1,5 @@
-"""Reads behind 我的学习, 学习档案 and the marks on the course pages (the branch views are in
-reports.py).
+"""Reads behind 我的学习, 学习档案, the marks on the course pages and assigning a course (the
+branch view's tables are in lms/reports/tables.py).
 
 Every function runs a fixed number of queries whatever the data size; totals are sums over the
 ledger, computed in SQL.
@@ -340,3 +340,14 @@ def catalogue_marks(user: User) -> dict[int, tuple[str, date | None]]:
         due = marks.get(course_id, (None, None))[1]
         marks[course_id] = ("done" if completed_at else "started", due)
     return marks
+
+
+# ---- assigning a course ---------------------------------------------------------------------
+
+def assignable_courses(node: Organization) -> list[Course]:
+    """Published courses open to ``node``, required ones first."""
+    from lms.progress.services import course_open_to
+
+    courses = db.session.scalars(select(Course).where(Course.status == "published")
+                                 .order_by(Course.required.desc(), Course.title))
+    return [c for c in courses if course_open_to(c, node)]

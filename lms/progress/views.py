@@ -1,13 +1,12 @@
-"""我的学习, 学习档案, enrol/seen/read posts, the branch view, assignments and manual hours.
+"""我的学习, 学习档案, enrol/seen/read posts, course assignments and manual hours (the branch
+view, its roll-up and exports are in `lms.reports`).
 
 Thin: arguments checked against allowlists, services called, errors flashed. Out-of-scope nodes
 and members answer 404, the same as missing ones.
 """
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,8 +21,7 @@ from lms.extensions import db
 from lms.orgs.access import can, requires
 from lms.orgs.lookup import member_or_404, org_or_404
 from lms.orgs.models import Organization
-from lms.orgs.queries import ancestors_in_scope, top_nodes
-from lms.progress import bp, export, queries, reports, services, years
+from lms.progress import bp, queries, services, years
 from lms.progress.forms import (
     CATEGORY_LABELS,
     SOURCE_LABELS,
@@ -169,66 +167,14 @@ add_page_extra(bp, "course", _course_extra)
 add_page_extra(bp, "catalogue", _catalogue_extra)
 
 
-# ---- branch view ----------------------------------------------------------------------------
-
-def _branch_args() -> dict:
-    """Only allowlisted values pass; anything else falls back to the default."""
-    sort = request.args.get("sort", "name")
-    order = request.args.get("order", "asc")
-    return {
-        "year": _year_arg(),
-        "filters": tuple(f for f in reports.FILTERS if f in request.args.getlist("filter")),
-        "sort": sort if sort in reports.SORTS else "name",
-        "order": order if order in reports.ORDERS else "asc",
-        "q": request.args.get("q", "")[:50],
-    }
-
-
-@bp.get("/branch/")
-@requires("view_reports")
-def branch_index():
-    tops = top_nodes(current_user, "view_reports")
-    if len(tops) == 1:
-        return redirect(url_for("progress.branch", org_id=tops[0].id))
-    return render_template("progress/branch_index.html", tops=tops)
-
-
-@bp.get("/branch/<int:org_id>")
-@requires("view_reports")
-def branch(org_id: int):
-    org = org_or_404(org_id, "view_reports")
-    args = _branch_args()
-    common = {"org": org, "args": args,
-              "crumbs": ancestors_in_scope(current_user, org, "view_reports"),
-              "assignments": reports.assignments_reaching(org), "button": EmptyForm(),
-              "can_assign": can(current_user, "assign_courses", org),
-              "status_labels": STATUS_LABELS, "today": years.today(),
-              "this_year": years.this_year(), **page_extras("branch", org=org)}
-    if org.kind in reports.ROLLUP_KINDS:
-        rows, total = reports.rollup_rows(org, year=args["year"])
-        return render_template("progress/rollup.html", rows=rows, total=total, **common)
-    rows = reports.member_rows(org, **args)
-    return render_template("progress/branch.html", rows=rows, **common)
-
-
-@bp.get("/branch/<int:org_id>/export.<fmt>")
-@requires("view_reports")
-def branch_export(org_id: int, fmt: str):
-    """The rows on screen for the same arguments, as a spreadsheet (formula-defused)."""
-    if fmt not in export.FORMATS:
-        abort(404)
-    org = org_or_404(org_id, "view_reports")
-    name, data, mimetype = export.export_branch(current_user, org, fmt, _branch_args(),
-                                                ip=client_ip())
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=mimetype)
-
+# ---- assigning courses (the branch view itself is in lms.reports) -------------------------
 
 @bp.route("/branch/<int:org_id>/assign", methods=["GET", "POST"])
 @requires("assign_courses")
 def assign(org_id: int):
     org = org_or_404(org_id, "assign_courses")
     form = AssignForm()
-    courses = reports.assignable_courses(org)
+    courses = queries.assignable_courses(org)
     form.course.choices = options((c.id, c.title) for c in courses)
     if form.validate_on_submit():
         course = next(c for c in courses if c.id == form.course.data)
@@ -239,7 +185,7 @@ def assign(org_id: int):
         else:
             flash(_("已把《%(title)s》布置为%(org)s的必修课，截止 %(d)s。", title=course.title,
                     org=org.name, d=form.due_on.data.isoformat()), "success")
-            return redirect(url_for("progress.branch", org_id=org.id))
+            return redirect(url_for("reports.branch", org_id=org.id))
     return render_template("progress/assign.html", org=org, form=form)
 
 
@@ -255,7 +201,7 @@ def withdraw(assignment_id: int):
     back = request.form.get("back", type=int) or org.id
     services.withdraw_assignment(current_user, assignment, ip=client_ip())
     flash(_("已撤销这项必修布置。"), "success")
-    return redirect(url_for("progress.branch", org_id=back))
+    return redirect(url_for("reports.branch", org_id=back))
 
 
 @bp.get("/branch/members/<int:user_id>")

@@ -6,7 +6,19 @@ new completions through `lms.progress.signals`.
 """
 from flask import Blueprint
 
+from lms.core.i18n import N_
+from lms.core.nav import add_nav
+
 bp = Blueprint("reports", __name__)
+
+
+def _sees_reports(user) -> bool:
+    from lms.orgs.access import can
+
+    return can(user, "view_reports")
+
+
+add_nav(bp, "reports.branch_index", N_("学习情况"), 40, _sees_reports)
 
 from lms.reports import views  # noqa: E402,F401
 

@@ -12,8 +12,9 @@ from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.extensions import db
 from lms.meetings import services
 from lms.meetings.models import Attendance
-from lms.progress import reports, years
+from lms.progress import years
 from lms.progress.models import MemberAssignment, StudyHours
+from lms.reports import tables
 
 
 def hours_of(user):
@@ -125,7 +126,7 @@ def test_close_credits_present_once_marks_the_rest_absent_and_assigns_makeup(
     assert sorted(m.user_id for m in makeup) == sorted([away.id, missing.id])
     assert all(m.course_id == lesson.course_id for m in makeup)
     # where secretaries look: the branch view counts the make-up as a required course
-    rows = {r.name: r for r in reports.member_rows(tree["a"], year=years.this_year())}
+    rows = {r.name: r for r in tables.member_rows(tree["a"], year=years.this_year())}
     assert (rows["请假的"].assigned, rows["请假的"].done) == (1, 0)
     assert rows["张三"].assigned == 0
     assert db.session.scalar(select(func.count(AuditLog.id)).where(

@@ -9,7 +9,7 @@ from lms.auth.models import User
 from lms.demo import create_demo
 from lms.extensions import db
 from lms.orgs.models import Organization
-from lms.progress import queries, reports, years
+from lms.progress import queries, years
 from lms.progress.models import (
     CourseAssignment,
     CourseCompletion,
@@ -18,6 +18,7 @@ from lms.progress.models import (
     StudyHours,
 )
 from lms.quizzes.models import Attempt, Response
+from lms.reports import tables
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = (Enrollment, LessonProgress, CourseCompletion, StudyHours, CourseAssignment, Attempt,
@@ -55,7 +56,7 @@ def test_demo_history_is_real_and_idempotent(app, client):
     assert bad == 0
 
     branch = db.session.scalar(select(Organization).where(Organization.code == "LH-DW-YG"))
-    rows = reports.member_rows(branch, year=year)
+    rows = tables.member_rows(branch, year=year)
     assert any(r.overdue for r in rows) and any(r.behind for r in rows)
 
     client.post("/login", data={"phone": "13900000011", "password": password})

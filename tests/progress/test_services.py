@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.database import begin_write
 from lms.extensions import db
-from lms.progress import queries, reports, services, years
+from lms.progress import queries, services, years
 from lms.progress.models import (
     CourseAssignment,
     CourseCompletion,
@@ -23,6 +23,7 @@ from lms.progress.models import (
     LessonProgress,
     StudyHours,
 )
+from lms.reports import tables
 
 
 def _count(model, **where) -> int:
@@ -288,7 +289,7 @@ def test_party_members_have_the_member_target_and_non_members_none(make_user, tr
     user = make_user("甲", org=tree["a"], status=status)
     mine = queries.standing(user, years.this_year())
     assert (mine.target, mine.has_target) == (target, bool(target))
-    [row] = [r for r in reports.member_rows(tree["a"], year=years.this_year())
+    [row] = [r for r in tables.member_rows(tree["a"], year=years.this_year())
              if r.user_id == user.id]
     assert (row.target, row.has_target, row.behind) == (target, bool(target), bool(target))
 
@@ -300,7 +301,7 @@ def test_without_a_target_nobody_is_behind_and_the_hours_still_count(make_user, 
     db.session.commit()
     mine = queries.standing(activist, years.this_year())
     assert mine.hours == 3 and not mine.exempt
-    behind = reports.member_rows(tree["a"], year=years.this_year(), filters=("behind",))
+    behind = tables.member_rows(tree["a"], year=years.this_year(), filters=("behind",))
     assert activist.id not in [r.user_id for r in behind]
 
 
@@ -310,7 +311,7 @@ def test_a_target_for_non_members_can_be_set(app_factory, make_user, tree):
         candidate = db.session.get(User, make_user("发展对象", org=tree["a"],
                                                    status="candidate").id)
         assert queries.standing(candidate, 2026).target == 12
-        behind = reports.member_rows(tree["a"], year=2026, filters=("behind",))
+        behind = tables.member_rows(tree["a"], year=2026, filters=("behind",))
         assert candidate.id in [r.user_id for r in behind]
 
 
@@ -327,9 +328,9 @@ def test_exempt_members_are_never_behind(make_user, tree):
     old = make_user("林老根", org=tree["a"], is_exempt=True, exempt_reason="年过八旬")
     mine = queries.standing(old, years.this_year())
     assert mine.exempt and not mine.on_track
-    rows = reports.member_rows(tree["a"], year=years.this_year(), filters=("behind",))
+    rows = tables.member_rows(tree["a"], year=years.this_year(), filters=("behind",))
     assert old.id not in [r.user_id for r in rows]
-    [row] = [r for r in reports.member_rows(tree["a"], year=years.this_year())
+    [row] = [r for r in tables.member_rows(tree["a"], year=years.this_year())
              if r.user_id == old.id]
     assert row.exempt and not row.behind
 
@@ -433,10 +434,10 @@ def test_required_done_and_overdue_in_the_branch_view(secretary, member, make_us
     db.session.commit()
     finish_lessons(member, made)
     grade.final(member, made.final)
-    rows = {r.user_id: r for r in reports.member_rows(tree["a"], year=years.this_year())}
+    rows = {r.user_id: r for r in tables.member_rows(tree["a"], year=years.this_year())}
     assert (rows[member.id].assigned, rows[member.id].done, rows[member.id].overdue) == (1, 1, 0)
     assert (rows[other.id].assigned, rows[other.id].done, rows[other.id].overdue) == (1, 0, 1)
-    overdue = reports.member_rows(tree["a"], year=years.this_year(), filters=("overdue",))
+    overdue = tables.member_rows(tree["a"], year=years.this_year(), filters=("overdue",))
     assert {r.user_id for r in overdue} == {other.id, secretary.id}  # the secretary is a member too
 
 

@@ -27,7 +27,7 @@ from lms.reports.models import Certificate
 PDF = "application/pdf"
 
 
-def _year_arg() -> int:
+def year_arg() -> int:
     now = years.this_year()
     year = request.args.get("year", type=int)
     return year if year is not None and now - 20 <= year <= now else now
@@ -38,7 +38,7 @@ def _member_or_404(user_id: int) -> tuple[User, Organization]:
 
 
 def _record_pdf(member: User, org: Organization | None):
-    year = _year_arg()
+    year = year_arg()
     data = pdf.study_record(
         member_name=member.name, org_name=org.name if org else "",
         status=_(STATUS_LABELS.get(member.status, "")) if member.status else "", year=year,

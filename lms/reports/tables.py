@@ -1,4 +1,4 @@
-"""The branch view (members of a node with this year's hours, target, required courses and
+"""The branch view's tables (members of a node with this year's hours, target, required courses and
 last study date) and the roll-up for a township or county (one row per child organisation).
 
 Aggregation happens in SQL over the viewer's node only, in a fixed number of queries: the
@@ -26,7 +26,6 @@ from lms.progress.models import (
     MemberAssignment,
     StudyHours,
 )
-from lms.progress.services import course_open_to
 
 SORTS = ("name", "hours", "last")
 ORDERS = ("asc", "desc")
@@ -319,10 +318,3 @@ def assignments_reaching(node: Organization) -> list:
         .join(Organization, Organization.id == CourseAssignment.org_id)
         .where(or_(_in_subtree(node), literal(node.path).startswith(Organization.path)))
         .order_by(CourseAssignment.due_on, Course.title)).all()
-
-
-def assignable_courses(node: Organization) -> list[Course]:
-    """Published courses open to ``node``, required ones first."""
-    courses = db.session.scalars(select(Course).where(Course.status == "published")
-                                 .order_by(Course.required.desc(), Course.title))
-    return [c for c in courses if course_open_to(c, node)]

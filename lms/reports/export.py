@@ -10,7 +10,8 @@ from lms.core.i18n import N_
 from lms.core.sheets import write_csv, write_xlsx
 from lms.extensions import db
 from lms.orgs.models import Organization
-from lms.progress import reports, years
+from lms.progress import years
+from lms.reports import tables
 
 FORMATS = {"csv": "text/csv",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -47,10 +48,10 @@ def rollup_export_rows(rows, total) -> list[list]:
 
 def branch_table(node: Organization, args: dict) -> tuple[list[str], list[list]]:
     """The header and rows the branch view shows for ``args`` (year, filters, sort, order, q)."""
-    if node.kind in reports.ROLLUP_KINDS:
-        rollup, total = reports.rollup_rows(node, year=args["year"])
+    if node.kind in tables.ROLLUP_KINDS:
+        rollup, total = tables.rollup_rows(node, year=args["year"])
         return [_(h) for h in ROLLUP_HEADER], rollup_export_rows(rollup, total)
-    rows = reports.member_rows(node, **args)
+    rows = tables.member_rows(node, **args)
     return [_(h) for h in MEMBER_HEADER], member_export_rows(rows, args["year"])
 
 
