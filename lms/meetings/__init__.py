@@ -21,4 +21,6 @@ def _sees_meetings(user) -> bool:
 
 add_nav(bp, "meetings.index", N_("组织生活"), 45, _sees_meetings)
 
-from lms.meetings import views  # noqa: E402,F401
+from lms.meetings import demo, views  # noqa: E402,F401
+
+demo.register(bp)

@@ -10,10 +10,10 @@ the current period has none yet, *planned* when one is planned in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, distinct, func, literal, select
 
 from lms.extensions import db
 from lms.meetings.models import Meeting
@@ -113,42 +113,59 @@ def _periods_begun(today: date, every: str) -> int:
     return period_of(today, every)[1]
 
 
+def _utc(year: int, month: int) -> datetime:
+    if month > 12:
+        year, month = year + 1, month - 12
+    return datetime(year, month, 1, tzinfo=years.zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def _index(column, starts: list[datetime]):
+    """Which of the periods beginning at ``starts`` (ascending) ``column`` falls in, 1-based,
+    as SQL: boundaries worked out here in the local calendar, compared in the database."""
+    return sum((case((column >= moment, 1), else_=0) for moment in starts[1:]), literal(1))
+
+
 def rollup(node: Organization, today: date | None = None) -> list[BranchRollup]:
-    """One row per branch under ``node`` (two queries): this year's closed meetings per kind
-    and period, 应到 and 实到 summed from the closed records."""
+    """One row per branch under ``node`` (two queries): this year's closed meetings grouped
+    in SQL per organisation and kind, with the distinct months and quarters held up to today,
+    应到 and 实到 summed from the closed records, and whether this month's 主题党日 was held."""
     today = today or years.today()
     branches = db.session.execute(
         select(Organization.id, Organization.name, Organization.path)
         .where(Organization.path.startswith(node.path), Organization.kind.in_(BRANCH_KINDS))
         .order_by(Organization.path)).all()
     rows = {org_id: BranchRollup(org_id, name) for org_id, name, _path in branches}
-    start = datetime(today.year, 1, 1, tzinfo=years.zone()).astimezone(UTC).replace(tzinfo=None)
-    meetings = db.session.execute(
-        select(Meeting.org_id, Organization.path, Meeting.kind, Meeting.starts_at,
-               Meeting.expected_count, Meeting.present_count)
+    months = [_utc(today.year, m) for m in range(1, 13)]
+    quarters = [_utc(today.year, m) for m in (1, 4, 7, 10)]
+    this_month = _utc(today.year, today.month)
+    tomorrow = (datetime.combine(today, datetime.min.time(), tzinfo=years.zone())
+                .astimezone(UTC).replace(tzinfo=None) + timedelta(days=1))
+    month_index = _index(Meeting.starts_at, months)
+    quarter_index = _index(Meeting.starts_at, quarters)
+    grouped = db.session.execute(
+        select(Meeting.org_id, Organization.path, Meeting.kind, func.count(),
+               func.count(distinct(month_index)), func.count(distinct(quarter_index)),
+               func.sum(Meeting.expected_count), func.sum(Meeting.present_count),
+               func.max(case((Meeting.starts_at >= this_month, 1), else_=0)))
         .join(Organization, Organization.id == Meeting.org_id)
         .where(Organization.path.startswith(node.path), Meeting.state == "closed",
-               Meeting.starts_at >= start)).all()
+               Meeting.starts_at >= months[0], Meeting.starts_at < tomorrow)
+        .group_by(Meeting.org_id, Organization.path, Meeting.kind)).all()
     branch_of_path = {path: org_id for org_id, _name, path in branches}
     schedule = frequency()
-    seen: set[tuple] = set()
-    month = period_of(today, "month")
-    for org_id, path, kind, starts_at, expected, present in meetings:
+    for org_id, path, kind, n, n_months, n_quarters, expected, present, now in grouped:
         branch_id = org_id if org_id in rows else _enclosing(path, branch_of_path)
         row = rows.get(branch_id)
         if row is None:
             continue
-        row.meetings += 1
-        row.expected += expected or 0
-        row.present += present or 0
-        local = years.local(starts_at).date()
-        if kind == "theme_day" and period_of(local, "month") == month:
+        row.meetings += int(n)
+        row.expected += int(expected or 0)
+        row.present += int(present or 0)
+        if kind == "theme_day" and now:
             row.theme_day = True
-        if kind in schedule and kind != "group":
-            key = (branch_id, kind, period_of(local, schedule[kind]))
-            if key not in seen and local <= today:
-                seen.add(key)
-                row.held += 1
+        every = schedule.get(kind)
+        if every and kind != "group" and org_id == branch_id:
+            row.held += int({"month": n_months, "quarter": n_quarters}.get(every, 1))
     due = sum(_periods_begun(today, every) for kind, every in schedule.items()
               if kind != "group")
     for row in rows.values():

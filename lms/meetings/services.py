@@ -5,8 +5,8 @@ Rules:
 
 * Who records: ``record_meetings`` over the meeting's organisation (书记, 组织委员, 宣传委员 of
   the branch or above); a 党小组长 (``record_group_meetings``) only the group's 党小组会.
-* The roster (应到) is every 正式 and 预备党员 placed in the meeting's organisation or below;
-  guests (members of other branches checking in by QR) are listed apart.
+* The roster (应到) is every 正式 and 预备党员 placed in the meeting's organisation or below
+  (for a 支委会, the 支委 of the organisation); guests (members of other branches checking in by QR) are listed apart.
 * Every write to one meeting's attendance, and its closing, first locks the meeting's row
   (``FOR UPDATE``; SQLite has a single writer already), so a QR check-in arriving while the
   meeting closes is either seen by the closing or sees the meeting closed and credits itself:
@@ -42,7 +42,7 @@ from lms.meetings.models import (
     Meeting,
 )
 from lms.orgs.access import can
-from lms.orgs.models import Organization
+from lms.orgs.models import CADRE_ROLES, Membership, Organization
 from lms.progress import services as progress
 from lms.progress import years
 
@@ -206,10 +206,19 @@ def _subtree_ids(org: Organization):
     return select(Organization.id).where(Organization.path.startswith(org.path))
 
 
+def _on_roster_clause(meeting: Meeting, org: Organization):
+    """Who is expected: the members of ``org``'s subtree; for a 支委会, the 支委 of ``org``."""
+    clause = and_(User.org_id.in_(_subtree_ids(org)), User.status.in_(ROSTER_STATUSES),
+                  User.active.is_(True))
+    if meeting.kind == "committee":
+        clause = and_(User.active.is_(True), User.id.in_(select(Membership.user_id).where(
+            Membership.org_id == org.id, Membership.role.in_(sorted(CADRE_ROLES)))))
+    return clause
+
+
 def roster(meeting: Meeting, org: Organization) -> list[RosterLine]:
     """The roster with each person's mark, and the guests, in one query."""
-    on_roster = and_(User.org_id.in_(_subtree_ids(org)), User.status.in_(ROSTER_STATUSES),
-                     User.active.is_(True))
+    on_roster = _on_roster_clause(meeting, org)
     rows = db.session.execute(
         select(User.id, User.name, User.status, Organization.name, User.is_mobile,
                User.is_exempt, Attendance.status, Attendance.late, Attendance.reason,
@@ -244,10 +253,9 @@ def counts(lines: list[RosterLine]) -> Counts:
     return out
 
 
-def _on_roster(org: Organization, user_id: int) -> bool:
+def _on_roster(meeting: Meeting, org: Organization, user_id: int) -> bool:
     return db.session.scalar(select(User.id).where(
-        User.id == user_id, User.org_id.in_(_subtree_ids(org)),
-        User.status.in_(ROSTER_STATUSES), User.active.is_(True))) is not None
+        User.id == user_id, _on_roster_clause(meeting, org))) is not None
 
 
 def _attendance(meeting_id: int, user_id: int) -> Attendance | None:
@@ -286,7 +294,7 @@ def tick(actor: User, meeting: Meeting, org: Organization, user_id: object, stat
     if meeting.closed:
         raise Conflict(N_("这次会议的记录已签发，点名不能再改；如需更正，请在会议记录页使用“更正出勤”。"))
     reason = _check_mark(status, reason)
-    if not isinstance(user_id, int) or not _on_roster(org, user_id):
+    if not isinstance(user_id, int) or not _on_roster(meeting, org, user_id):
         raise NotAllowed(N_("这位不在本次会议的名单上，不能登记。"))
     row = _set_mark(meeting, user_id, status=status, late=bool(late), reason=reason,
                     method="roster", by=actor.id)
@@ -466,7 +474,7 @@ def check_in(member: User, meeting_id: int, ip: str = "") -> Attendance:
         check_open(meeting)
         org = db.session.get(Organization, meeting.org_id)
         guest_org = None
-        if not _on_roster(org, member.id):
+        if not _on_roster(meeting, org, member.id):
             if not (meeting.allow_guests and member.status in ROSTER_STATUSES and member.active):
                 raise NotAllowed(N_("您不在这次会议的名单上，本次会议也没有开放外支部党员签到。"))
             home = db.session.get(Organization, member.org_id) if member.org_id else None

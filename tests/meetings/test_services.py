@@ -221,3 +221,12 @@ def test_home_visit_outside_scope(secretary_b, make_user, tree):
     with pytest.raises(NotAllowed):
         services.record_home_visit(secretary_b, elder, visited_on=years.today(),
                                    topic="读《党章》", hours=1)
+
+
+def test_committee_meeting_roster_is_the_committee(plan, secretary, member, make_user, tree):
+    organizer = make_user("组织委员", org=tree["a"], roles=[("organizer", tree["a"])])
+    meeting = plan(secretary, kind="committee", title="支委会")
+    names = {line.name for line in services.roster(meeting, tree["a"])}
+    assert names == {"王书记", organizer.name}
+    result, _tally = tick(secretary, meeting, member, "present", "tap-00000060")
+    assert not result["ok"]
