@@ -37,6 +37,20 @@ def _float_env(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+DEFAULT_MEETING_FREQUENCY = {"general": "quarter", "committee": "month", "group": "month",
+                             "lecture": "quarter", "theme_day": "month"}
+
+
+def _frequency_env() -> dict[str, str]:
+    """DEFAULT_MEETING_FREQUENCY with ``MEETING_FREQUENCY="kind=every,…"`` laid over it."""
+    frequency = dict(DEFAULT_MEETING_FREQUENCY)
+    for part in os.environ.get("MEETING_FREQUENCY", "").split(","):
+        kind, _, every = part.strip().partition("=")
+        if kind and every in ("month", "quarter", "year", "none"):
+            frequency[kind] = every
+    return frequency
+
+
 def from_environment(folder: Path) -> dict:
     """The settings of a running deployment, from environment variables."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'fieldside.db'}"
@@ -52,9 +66,8 @@ def from_environment(folder: Path) -> dict:
         "HOURS_TARGET_NON_MEMBER": _float_env("HOURS_TARGET_NON_MEMBER", 0),
         #: how often each kind of meeting is due (DOMAIN §2: 党员大会 quarterly, 支委会 and
         #: 党小组会 monthly, 党课 at least quarterly, 主题党日 monthly); "month", "quarter" or
-        #: "year", or leave a kind out for no schedule
-        "MEETING_FREQUENCY": {"general": "quarter", "committee": "month", "group": "month",
-                              "lecture": "quarter", "theme_day": "month"},
+        #: "year", or "none" for no schedule; e.g. MEETING_FREQUENCY="lecture=month"
+        "MEETING_FREQUENCY": _frequency_env(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

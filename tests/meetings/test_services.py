@@ -230,3 +230,11 @@ def test_committee_meeting_roster_is_the_committee(plan, secretary, member, make
     assert names == {"王书记", organizer.name}
     result, _tally = tick(secretary, meeting, member, "present", "tap-00000060")
     assert not result["ok"]
+
+
+def test_frequencies_are_configured_in_one_place(app_factory):
+    from lms.meetings import oversight
+
+    app = app_factory(MEETING_FREQUENCY={"lecture": "month", "theme_day": "none"})
+    with app.app_context():
+        assert oversight.frequency() == {"lecture": "month"}
