@@ -84,7 +84,8 @@ def ensure_check(actor, lesson: Lesson, ip: str = "", commit: bool = True) -> Qu
 
 def update_final_settings(actor, quiz: Quiz, *, pass_percent: int, draw: int, max_attempts: int,
                           time_limit_minutes: int, grading: str, multiple_scoring: str,
-                          review: bool, ip: str = "") -> None:
+                          review: bool, open_before_lessons: bool = False,
+                          ip: str = "") -> None:
     """Final-quiz rules. ``draw`` 0 means every question; it may not exceed the bank."""
     course = db.session.get(Course, quiz.course_id)
     ensure_editor(actor, course)
@@ -111,10 +112,12 @@ def update_final_settings(actor, quiz: Quiz, *, pass_percent: int, draw: int, ma
     quiz.pass_percent, quiz.draw, quiz.max_attempts = pass_percent, draw, max_attempts
     quiz.time_limit_minutes, quiz.grading = time_limit_minutes, grading
     quiz.multiple_scoring, quiz.review = multiple_scoring, bool(review)
+    quiz.open_before_lessons = bool(open_before_lessons)
     record("authoring.quiz.settings", actor=actor, target=f"{course.slug}/final", ip=ip,
            detail={"pass_percent": pass_percent, "draw": draw, "max_attempts": max_attempts,
                    "time_limit_minutes": time_limit_minutes, "grading": grading,
-                   "multiple_scoring": multiple_scoring, "review": bool(review)})
+                   "multiple_scoring": multiple_scoring, "review": bool(review),
+                   "open_before_lessons": bool(open_before_lessons)})
     db.session.commit()
 
 

@@ -77,6 +77,7 @@ class FinalQuizForm(FlaskForm):
     multiple_scoring = SelectField(_l("多选题计分"), choices=options([
         ("all_or_nothing", _l("全对才得分")), ("partial", _l("按选对比例得分（选错扣分）"))]))
     review = BooleanField(_l("交卷后显示答案和解析"))
+    open_before_lessons = BooleanField(_l("不必学完全部课文就可以参加结业测验"))
 
 
 class CheckForm(FlaskForm):

@@ -198,6 +198,7 @@ def _sync_quizzes(course: Course, pack: Pack, lessons: dict[str, Lesson]) -> Non
             final.max_attempts
         quiz.time_limit_minutes, quiz.grading = final.time_limit_minutes, final.grading
         quiz.multiple_scoring, quiz.review = final.multiple_scoring, final.review
+        quiz.open_before_lessons = final.open_before_lessons
         _sync_questions(course, quiz, final.questions, questions, seen)
     for gone in quizzes.values():
         gone.archived = True
@@ -260,7 +261,9 @@ def course_to_pack(course: Course) -> tuple[Pack, dict[str, bytes]]:
                               max_attempts=final.max_attempts,
                               time_limit_minutes=final.time_limit_minutes,
                               grading=final.grading, multiple_scoring=final.multiple_scoring,
-                              review=final.review, questions=tuple(by_quiz[final.id]))
+                              review=final.review,
+                              open_before_lessons=final.open_before_lessons,
+                              questions=tuple(by_quiz[final.id]))
     files = list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)
                                     .order_by(MediaFile.path)))
     audience = "all"

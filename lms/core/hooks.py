@@ -1,4 +1,5 @@
-"""Page extras: a later domain adds sections to an earlier domain's page without an import.
+"""Page extras and providers: a later domain adds to an earlier domain's pages and answers its
+questions without an import.
 
 `courses` renders the lesson page; `progress` and `quizzes` add their parts (completion marks,
 the lesson check) by registering a function for that page name. Each function returns a dict
@@ -26,3 +27,17 @@ def page_extras(page: str, **context) -> dict:
         merged["sections"].extend(extra.pop("sections", []))
         merged.update(extra)
     return merged
+
+
+def add_provider(bp: Blueprint, question: str, fn: Callable[..., object]) -> None:
+    """Let a later domain answer a question an earlier one asks (one answer per question):
+    `progress` tells `quizzes` how many lessons a member still has to finish."""
+    def _add(state):
+        state.app.extensions.setdefault("fieldside_providers", {})[question] = fn
+    bp.record_once(_add)
+
+
+def provided(question: str, default=None, **context):
+    """The answer of the domain that provides ``question``, or ``default`` when none does."""
+    fn = current_app.extensions.get("fieldside_providers", {}).get(question)
+    return default if fn is None else fn(**context)

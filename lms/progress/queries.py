@@ -351,3 +351,55 @@ def assignable_courses(node: Organization) -> list[Course]:
     courses = db.session.scalars(select(Course).where(Course.status == "published")
                                  .order_by(Course.required.desc(), Course.title))
     return [c for c in courses if course_open_to(c, node)]
+
+# ---- what comes next --------------------------------------------------------------------------
+
+def lessons_left(user: User, course_id: int) -> int:
+    """Live lessons of the course the member has not finished (one query)."""
+    done = select(LessonProgress.id).where(
+        LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id,
+        LessonProgress.completed_at.isnot(None)).exists()
+    return db.session.scalar(select(func.count(Lesson.id)).where(
+        Lesson.course_id == course_id, Lesson.archived.is_(False), ~done))
+
+
+@dataclass
+class NextStep:
+    """Where a member goes after a result: ``kind`` is "lesson" (the next unfinished one),
+    "final" (every lesson counts, the final quiz waits), "finish_lessons" (the final is passed,
+    ``lessons_left`` stand between the member and the hours) or "done" (hours credited)."""
+
+    kind: str
+    course: Course
+    lesson: Lesson | None = None
+    lessons_left: int = 0
+    final_quiz_id: int | None = None
+
+
+def next_step(user: User, course: Course, lessons: list[Lesson],
+              after: Lesson | None = None) -> NextStep | None:
+    """The member's next step in a course (two queries); None when there is nothing to do."""
+    completed = select(CourseCompletion.id).where(
+        CourseCompletion.user_id == user.id,
+        CourseCompletion.course_id == course.id).scalar_subquery()
+    final = select(Quiz.id).where(Quiz.course_id == course.id, Quiz.lesson_id.is_(None),
+                                  Quiz.archived.is_(False)).scalar_subquery()
+    passed = select(Attempt.id).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == final,
+        Attempt.passed.is_(True)).limit(1).scalar_subquery()
+    row = db.session.execute(select(completed, final, passed)).one()
+    if row[0] is not None:
+        return NextStep("done", course)
+    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
+        LessonProgress.completed_at.isnot(None))))
+    pending = [lesson for lesson in lessons if lesson.id not in done]
+    if pending:
+        later = [lesson for lesson in pending
+                 if after is not None and lesson.position > after.position]
+        kind = "finish_lessons" if row[2] is not None else "lesson"
+        return NextStep(kind, course, lesson=(later or pending)[0], lessons_left=len(pending),
+                        final_quiz_id=row[1])
+    if row[1] is not None and row[2] is None:
+        return NextStep("final", course, final_quiz_id=row[1])
+    return None

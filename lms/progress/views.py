@@ -13,10 +13,10 @@ from flask_login import current_user, login_required
 from lms.auth.models import STATUS_LABELS, User
 from lms.core.errors import DomainError
 from lms.core.forms import EmptyForm, options
-from lms.core.hooks import add_page_extra, page_extras
+from lms.core.hooks import add_page_extra, add_provider, page_extras
 from lms.core.web import client_ip, flash_error
 from lms.courses.models import Course, Lesson
-from lms.courses.queries import next_lesson_key, visible_course, visible_lesson
+from lms.courses.queries import course_lessons, next_lesson_key, visible_course, visible_lesson
 from lms.extensions import db
 from lms.orgs.access import can, requires
 from lms.orgs.lookup import member_or_404, org_or_404
@@ -135,16 +135,27 @@ def done(lesson_id: int):
 
 def _lesson_extra(user, course, lesson, lessons, **_kw):
     has_check, completed_at = queries.lesson_mark(user, lesson)
+    step = queries.next_step(user, course, lessons, after=lesson) if completed_at else None
     return {"sections": [("progress/_lesson.html", {
         "lesson_id": lesson.id, "has_check": has_check, "completed_at": completed_at,
-        "form": EmptyForm()})]}
+        "step": step, "form": EmptyForm()})]}
 
 
 def _course_extra(user, course, lessons, **_kw):
     mark = queries.course_mark(user, course, lessons)
+    step = queries.next_step(user, course, lessons) if mark.enrolled else None
     return {"sections": [("progress/_course.html", {"mark": mark, "course": course,
-                                                     "form": EmptyForm()})],
+                                                     "step": step, "form": EmptyForm()})],
             "lesson_states": {lesson_id: _("已完成") for lesson_id in mark.done_lessons}}
+
+
+def _quiz_result_extra(user, course, attempt, **_kw):
+    """After a final quiz: what stands between the member and the hours."""
+    if not attempt.passed:
+        return {}
+    lessons = course_lessons(course)
+    return {"sections": [("progress/_next_step_card.html",
+                          {"step": queries.next_step(user, course, lessons)})]}
 
 
 def _catalogue_extra(user, courses, **_kw):
@@ -165,6 +176,8 @@ def _catalogue_extra(user, courses, **_kw):
 add_page_extra(bp, "lesson", _lesson_extra)
 add_page_extra(bp, "course", _course_extra)
 add_page_extra(bp, "catalogue", _catalogue_extra)
+add_page_extra(bp, "quiz_result", _quiz_result_extra)
+add_provider(bp, "lessons_left", queries.lessons_left)
 
 
 # ---- assigning courses (the branch view itself is in lms.reports) -------------------------

@@ -26,3 +26,4 @@ from lms.quizzes import views  # noqa: E402
 
 add_page_extra(bp, "lesson", views.lesson_extra)
 add_page_extra(bp, "course", views.course_extra)
+add_page_extra(bp, "record", views.record_extra)

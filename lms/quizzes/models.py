@@ -39,6 +39,9 @@ class Quiz(IdMixin, TimestampMixin, db.Model):
     multiple_scoring: Mapped[str] = mapped_column(String(20), default="all_or_nothing")
     review: Mapped[bool] = mapped_column(default=True)
     archived: Mapped[bool] = mapped_column(default=False)
+    #: a final quiz opens once every lesson counts; True lets a member take it straight away
+    open_before_lessons: Mapped[bool] = mapped_column(default=False,
+                                                      server_default=db.false())
 
     questions = relationship("Question", back_populates="quiz", lazy="raise_on_sql",
                              order_by="Question.position")
@@ -157,3 +160,18 @@ class WrongAnswer(IdMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: when the question left the book; None while it is in it
     resolved_at: Mapped[datetime | None]
+
+
+class AttemptGrant(IdMixin, db.Model):
+    """More attempts at a quiz for one member, given by their secretary or the course's trainer
+    when the quiz's attempts ran out. Kept (never edited), so the member and the audit log see
+    who gave how many and why."""
+
+    __tablename__ = "attempt_grants"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
+    extra: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(200))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)

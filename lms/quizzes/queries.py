@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, case, func, select
 
+from lms.auth.models import User
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.quizzes.models import Attempt, Question, Quiz, Response
+from lms.quizzes.models import Attempt, AttemptGrant, Question, Quiz, Response
 
 #: columns of an attempt shown in lists (no snapshot)
 SUMMARY_COLUMNS = (Attempt.id, Attempt.number, Attempt.state, Attempt.started_at,
@@ -213,3 +214,36 @@ def question_stats(course: Course, top: int = 3) -> list[QuestionStat]:
             correct=int(total.correct or 0) if total else 0,
             wrong=wrong.get(question.key, [])))
     return stats
+
+
+# ---- more attempts ----------------------------------------------------------------------------
+
+def grants(user_id: int, quiz_id: int) -> list:
+    """Attempts given to the member on top of the quiz's limit, oldest first, with the giver's
+    name (one query)."""
+    return list(db.session.execute(
+        select(AttemptGrant.extra, AttemptGrant.reason, AttemptGrant.granted_at,
+               User.name.label("granted_by"))
+        .outerjoin(User, User.id == AttemptGrant.granted_by_id)
+        .where(AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == quiz_id)
+        .order_by(AttemptGrant.granted_at, AttemptGrant.id)))
+
+
+def exhausted_finals(user_id: int) -> list:
+    """The member's final quizzes not passed with every allowed attempt used (one query):
+    rows of (quiz_id, course_id, course title, used, allowed)."""
+    given = (select(func.coalesce(func.sum(AttemptGrant.extra), 0))
+             .where(AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == Quiz.id)
+             .scalar_subquery())
+    used = func.count(Attempt.id)
+    passed = func.max(case((Attempt.passed.is_(True), 1), else_=0))
+    return list(db.session.execute(
+        select(Quiz.id.label("quiz_id"), Course.id.label("course_id"),
+               Course.title.label("title"), used.label("used"),
+               (Quiz.max_attempts + given).label("allowed"))
+        .join(Course, Course.id == Quiz.course_id)
+        .join(Attempt, and_(Attempt.quiz_id == Quiz.id, Attempt.user_id == user_id))
+        .where(Quiz.lesson_id.is_(None), Quiz.archived.is_(False), Quiz.max_attempts > 0)
+        .group_by(Quiz.id, Course.id, Course.title, Quiz.max_attempts)
+        .having(and_(used >= Quiz.max_attempts + given, passed == 0))
+        .order_by(Course.title)))

@@ -11,13 +11,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.auth.models import User
 from lms.core.clock import utcnow
-from lms.core.errors import DomainError, NotFound
+from lms.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from lms.core.hooks import page_extras, provided
+from lms.core.web import client_ip
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.orgs.access import requires
 from lms.quizzes import bp, queries, services, snapshot
 from lms.quizzes import wrong_answers as book
+from lms.quizzes.forms import GrantForm
 from lms.quizzes.models import Attempt, Quiz
 
 
@@ -97,8 +101,16 @@ def course_extra(user, course, **_context) -> dict:
     rows = queries.attempt_summaries(user.id, quiz.id)
     ctx = {"quiz": quiz, "bank": bank, "rows": rows,
            "result": queries.quiz_result(rows, quiz.grading),
-           "current": next((r for r in rows if r.state == "in_progress"), None)}
+           "current": next((r for r in rows if r.state == "in_progress"), None),
+           "lessons_left": _lessons_left(user, quiz)}
     return {"sections": [("quizzes/_course_final.html", ctx)]}
+
+
+def _lessons_left(user, quiz) -> int:
+    """Lessons still between the member and a final quiz that waits for them (0: it is open)."""
+    if quiz.open_before_lessons:
+        return 0
+    return provided("lessons_left", 0, user=user, course_id=quiz.course_id)
 
 
 # ---- the final quiz ---------------------------------------------------------------------------
@@ -115,10 +127,13 @@ def quiz_page(quiz_id: int):
     found = queries.final_quiz(course.id)
     rows = queries.attempt_summaries(current_user.id, quiz.id)
     current = next((r for r in rows if r.state == "in_progress"), None)
+    grants = queries.grants(current_user.id, quiz.id)
+    allowed = quiz.max_attempts + sum(g.extra for g in grants)
     return render_template(
         "quizzes/quiz.html", quiz=quiz, course=course, bank=found[1] if found else 0,
         rows=rows, result=queries.quiz_result(rows, quiz.grading), current=current,
-        left=None if not quiz.max_attempts else max(0, quiz.max_attempts - len(rows)))
+        left=None if not quiz.max_attempts else max(0, allowed - len(rows)),
+        grants=grants, lessons_left=_lessons_left(current_user, quiz))
 
 
 @bp.post("/quizzes/<int:quiz_id>/start")
@@ -207,14 +222,60 @@ def review(attempt_id: int):
     busy = queries.in_progress_elsewhere(current_user.id, quiz.id, attempt.id)
     is_check = quiz.lesson_id is not None
     rows = [] if is_check else queries.attempt_summaries(current_user.id, quiz.id)
+    allowed = quiz.max_attempts + (services.granted_attempts(current_user.id, quiz.id)
+                                   if rows and quiz.max_attempts else 0)
     return render_template(
         "quizzes/review.html", own=own, attempt=attempt, quiz=quiz, course=own.course,
         busy=busy, is_check=is_check,
         show_marks=not busy and (is_check or quiz.review),
         show_key=not busy and quiz.review and (attempt.passed or not is_check),
         rows=rows, result=queries.quiz_result(rows, quiz.grading) if rows else None,
-        left=None if not quiz.max_attempts else max(0, quiz.max_attempts - len(rows)),
-        correct_text=snapshot.correct_text)
+        left=None if not quiz.max_attempts else max(0, allowed - len(rows)),
+        correct_text=snapshot.correct_text,
+        **(page_extras("quiz_result", user=current_user, course=own.course, attempt=attempt)
+           if not is_check else {"sections": []}))
+
+
+# ---- more attempts (staff) ----------------------------------------------------------------------
+
+def record_extra(user, member, **_context) -> dict:
+    """On a member's 学习档案 seen by staff: final quizzes whose attempts ran out, each with a
+    form giving more (one query; nothing when there are none)."""
+    if user.id == member.id:
+        return {}
+    rows = queries.exhausted_finals(member.id)
+    if not rows:
+        return {}
+    return {"sections": [("quizzes/_grant.html", {"member": member, "rows": rows,
+                                                  "form": GrantForm(formdata=None)})]}
+
+
+@bp.post("/quizzes/<int:quiz_id>/members/<int:user_id>/grant")
+@login_required
+def grant(quiz_id: int, user_id: int):
+    member = db.session.get(User, user_id)
+    if member is None:
+        abort(404)
+    back = request.form.get("back") == "stats"
+    target = (url_for("quizzes.stats", quiz_id=quiz_id) if back
+              else url_for("progress.member_record", user_id=user_id))
+    form = GrantForm()
+    if not form.validate_on_submit():
+        flash(_("请填写增加的次数（1 到 3 次）和原因。"), "error")
+        return redirect(target)
+    try:
+        services.grant_attempts(current_user, member, quiz_id, extra=form.extra.data,
+                                reason=form.reason.data, ip=client_ip())
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except ValidationFailed as error:
+        flash(_(str(error)), "error")
+        return redirect(target)
+    flash(_("已给 %(name)s 增加 %(n)d 次测验机会。", name=member.name, n=form.extra.data),
+          "success")
+    return redirect(target)
 
 
 # ---- 错题本 ------------------------------------------------------------------------------------

@@ -171,10 +171,11 @@ def test_enrolling_on_the_course_page(client, login, member, make_study_course):
     made = make_study_course()
     login(member)
     page = client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
-    assert "加入学习" in page
+    # an unstarted course leads with 开始学习 (the first lesson); joining is the quieter button
+    assert "开始学习" in page and "加入我的学习" in page
     response = client.post(f"/study/courses/{made.course.slug}/enrol", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "已加入学习" in page and "继续学习" in page and "加入学习</button>" not in page
+    assert "已加入学习" in page and "下一课：" in page and "加入我的学习</button>" not in page
     client.post(f"/study/courses/{made.course.slug}/enrol")  # twice: still one enrolment
     assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 1
 

@@ -34,7 +34,9 @@ def bank_questions(n: int, prefix: str = "b") -> list[dict]:
 @pytest.fixture
 def make_course(app):
     """``make_course(bank=10, draw=3, check=3, **final_rules)`` → a published course with one
-    lesson (check of ``check`` questions, mastery ``mastery``) and a final quiz."""
+    lesson (check of ``check`` questions, mastery ``mastery``) and a final quiz. The final
+    opens before the lessons are done (``open_before_lessons=False`` to wait for them): these
+    tests are about attempts, not the order of study."""
     from lms.courses.models import Course, Lesson
     from lms.quizzes.models import Question, Quiz
 
@@ -67,7 +69,7 @@ def make_course(app):
         if bank:
             settings = {"pass_percent": 60, "max_attempts": 0, "time_limit_minutes": 0,
                         "grading": "highest", "multiple_scoring": "all_or_nothing",
-                        "review": True}
+                        "review": True, "open_before_lessons": True}
             settings.update(rules)
             final = Quiz(course_id=course.id, lesson_id=None, draw=draw, **settings)
             db.session.add(final)

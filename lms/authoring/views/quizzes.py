@@ -73,7 +73,8 @@ def quiz(course_id: int, quiz_id: int):
                     draw=form.draw.data, max_attempts=form.max_attempts.data,
                     time_limit_minutes=form.time_limit_minutes.data,
                     grading=form.grading.data, multiple_scoring=form.multiple_scoring.data,
-                    review=form.review.data, ip=client_ip())
+                    review=form.review.data,
+                    open_before_lessons=form.open_before_lessons.data, ip=client_ip())
             else:
                 bank.update_check_settings(current_user, quiz,
                                            mastery_required=form.mastery_required.data,

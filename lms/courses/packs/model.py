@@ -89,6 +89,8 @@ class QuizData:
     grading: str = "highest"
     multiple_scoring: str = "all_or_nothing"
     review: bool = True
+    #: the final quiz waits until every lesson counts unless this is True
+    open_before_lessons: bool = False
     questions: tuple[QuestionData, ...] = ()
 
 

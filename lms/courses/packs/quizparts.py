@@ -32,7 +32,8 @@ QUESTION_REQUIRED = ("id", "kind", "stem", "answer", "explanation")
 QUESTION_OPTIONAL = ("options", "points")
 CHECK_KEYS = ("mastery", "questions")
 QUIZ_REQUIRED = ("pass_percent", "draw", "questions")
-QUIZ_OPTIONAL = ("max_attempts", "time_limit_minutes", "grading", "multiple_scoring", "review")
+QUIZ_OPTIONAL = ("max_attempts", "time_limit_minutes", "grading", "multiple_scoring", "review",
+                 "open_before_lessons")
 CHOICE_KINDS = ("single", "multiple")
 TRUE_WORDS, FALSE_WORDS = ("true", "对"), ("false", "错")
 NOT_AMONG = "the answer is not among the options"
@@ -222,6 +223,7 @@ def read_final_quiz(src: Source, node, ids: dict[str, str]) -> QuizData | None:
         multiple_scoring=choice(src, fields, "multiple_scoring", MULTIPLE_SCORINGS,
                                 default="all_or_nothing"),
         review=boolean(src, fields, "review", default=True),
+        open_before_lessons=boolean(src, fields, "open_before_lessons", default=False),
         questions=tuple(filter(None, questions or ())),
     )
     if draw is not None and questions and draw > len(questions):

@@ -142,7 +142,9 @@ def _quiz(quiz: QuizData) -> dict:
     return {"pass_percent": quiz.pass_percent, "draw": quiz.draw,
             "max_attempts": quiz.max_attempts, "time_limit_minutes": quiz.time_limit_minutes,
             "grading": quiz.grading, "multiple_scoring": quiz.multiple_scoring,
-            "review": quiz.review, "questions": [_question(q) for q in quiz.questions]}
+            "review": quiz.review,
+            **({"open_before_lessons": True} if quiz.open_before_lessons else {}),
+            "questions": [_question(q) for q in quiz.questions]}
 
 
 def _quiz_text(quiz: QuizData) -> str:

@@ -1,0 +1,162 @@
+"""No dead ends on the way through a course: the final quiz waits for the lessons, every result
+says what comes next, and a member whose attempts ran out can be given more."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.audit.models import AuditLog
+from lms.core.errors import Conflict, NotAllowed, ValidationFailed
+from lms.extensions import db
+from lms.quizzes import services as quiz_services
+from lms.quizzes.models import AttemptGrant
+
+
+def _start(user, quiz):
+    return quiz_services.start_attempt(user, quiz.id).attempt
+
+
+def _answer_right(attempt) -> dict:
+    return {e["key"]: e["answer"] for e in attempt.snapshot}
+
+
+def _answer_wrong(attempt) -> dict:
+    return {e["key"]: [1 - e["answer"][0]] for e in attempt.snapshot}
+
+
+def test_the_final_quiz_waits_for_the_lessons(app, member, make_study_course, finish_lessons):
+    made = make_study_course(lessons=3, checks=(0,))
+    with pytest.raises(Conflict, match="学完全部课文"):
+        _start(member, made.final)
+    finish_lessons(member, made, only=(0, 1))
+    with pytest.raises(Conflict):
+        _start(member, made.final)
+    finish_lessons(member, made, only=(2,))
+    assert _start(member, made.final).state == "in_progress"
+
+
+def test_a_course_may_open_its_final_quiz_first(app, member, make_study_course):
+    made = make_study_course(lessons=2)
+    made.final.open_before_lessons = True
+    db.session.commit()
+    assert _start(member, made.final).state == "in_progress"
+
+
+def test_an_unstarted_course_leads_with_the_lessons(client, login, member, make_study_course):
+    made = make_study_course(lessons=3)
+    login(member)
+    page = client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
+    start = page.index("开始学习")
+    assert f"/courses/{made.course.slug}/lessons/l1" in page[start - 200:start]
+    assert "进入结业测验" not in page and "还差 3 课" in page
+    quiz_page = client.get(f"/quizzes/{made.final.id}").get_data(as_text=True)
+    assert "学完全部课文后才能参加结业测验，还差 3 课" in quiz_page
+    assert "开始答题" not in quiz_page
+    refused = client.post(f"/quizzes/{made.final.id}/start", follow_redirects=True)
+    assert "请先学完全部课文，再参加结业测验。" in refused.get_data(as_text=True)
+
+
+def test_each_result_says_what_comes_next(client, login, member, make_study_course,
+                                         finish_lessons, grade):
+    made = make_study_course(lessons=3, checks=(0,), credit=2)
+    login(member)
+    slug = made.course.slug
+    grade.check(member, made.checks[0])
+    page = client.get(f"/courses/{slug}/lessons/l1").get_data(as_text=True)
+    assert "下一课：第2课" in page
+    finish_lessons(member, made, only=(1, 2))
+    page = client.get(f"/courses/{slug}/lessons/l3").get_data(as_text=True)
+    assert "下一步：结业测验" in page and f"/quizzes/{made.final.id}" in page
+    attempt = _start(member, made.final)
+    quiz_services.submit_attempt(member, attempt.id, _answer_right(attempt))
+    review = client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert "已计入 2 学时" in review and "回到我的学习" in review
+
+
+def test_a_passed_final_with_lessons_unread_says_how_many_are_left(
+        client, login, member, make_study_course):
+    made = make_study_course(lessons=3, checks=(), credit=2)
+    made.final.open_before_lessons = True
+    db.session.commit()
+    login(member)
+    attempt = _start(member, made.final)
+    quiz_services.submit_attempt(member, attempt.id, _answer_right(attempt))
+    review = client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert "还差 3 课，学完即计入 2 学时" in review and "下一课：第1课" in review
+
+
+def _use_up(member, made, finish_lessons, tries: int = 2):
+    made.final.max_attempts = tries
+    db.session.commit()
+    finish_lessons(member, made)
+    for _ in range(tries):
+        attempt = _start(member, made.final)
+        quiz_services.submit_attempt(member, attempt.id, _answer_wrong(attempt))
+
+
+def test_the_secretary_gives_more_attempts_and_the_member_sees_who_and_why(
+        client_for, member, secretary, make_study_course, finish_lessons):
+    made = make_study_course(lessons=1, checks=())
+    _use_up(member, made, finish_lessons)
+    with pytest.raises(Conflict, match="支部书记或本课程的讲师"):
+        _start(member, made.final)
+    staff = client_for(secretary)
+    record = staff.get(f"/branch/members/{member.id}").get_data(as_text=True)
+    assert "测验次数已用完" in record and made.course.title in record
+    done = staff.post(f"/quizzes/{made.final.id}/members/{member.id}/grant",
+                      data={"extra": "1", "reason": "已补学课文，申请重考"},
+                      follow_redirects=True)
+    assert "已给" in done.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(
+        AuditLog.action == "quiz.grant_attempts", AuditLog.ok.is_(True))) == 1
+    own = client_for(member).get(f"/quizzes/{made.final.id}").get_data(as_text=True)
+    assert "已补学课文，申请重考" in own and secretary.name in own and "还剩 1 次" in own
+    assert _start(member, made.final).state == "in_progress"
+
+
+def test_nobody_gives_attempts_out_of_reach_or_to_themselves(
+        app, member, secretary, secretary_b, trainer, make_study_course, finish_lessons):
+    made = make_study_course(lessons=1, checks=())
+    _use_up(member, made, finish_lessons)
+    with pytest.raises(NotAllowed):
+        quiz_services.grant_attempts(secretary_b, member, made.final.id, extra=1, reason="想")
+    with pytest.raises(NotAllowed):
+        quiz_services.grant_attempts(member, member, made.final.id, extra=1, reason="想")
+    with pytest.raises(NotAllowed):  # a trainer who does not own the course
+        quiz_services.grant_attempts(trainer, member, made.final.id, extra=1, reason="想")
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(
+        AuditLog.action == "quiz.grant_attempts", AuditLog.ok.is_(False))) == 3
+    for extra, reason in ((0, "理由"), (4, "理由"), (1, "  ")):
+        with pytest.raises(ValidationFailed):
+            quiz_services.grant_attempts(secretary, member, made.final.id, extra=extra,
+                                         reason=reason)
+    made.course.owner_id = trainer.id
+    db.session.commit()
+    quiz_services.grant_attempts(trainer, member, made.final.id, extra=2, reason="系统故障")
+    assert db.session.scalar(select(func.sum(AttemptGrant.extra))) == 2
+
+
+def test_a_refused_grant_over_http_is_403_and_nothing_is_written(
+        client_for, member, secretary_b, make_study_course, finish_lessons):
+    made = make_study_course(lessons=1, checks=())
+    _use_up(member, made, finish_lessons)
+    response = client_for(secretary_b).post(
+        f"/quizzes/{made.final.id}/members/{member.id}/grant",
+        data={"extra": "1", "reason": "越权"})
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count(AttemptGrant.id))) == 0
+
+
+def test_the_course_page_keeps_its_query_count(client, login, member, make_study_course,
+                                               finish_lessons, count_queries):
+    made = make_study_course(lessons=2)
+    many = make_study_course(lessons=12, checks=(0, 3, 7))
+    login(member)
+    counts = []
+    for course in (made, many):
+        client.get(f"/courses/{course.course.slug}/")
+        finish_lessons(member, course, only=(0,))
+        with count_queries() as queries:
+            client.get(f"/courses/{course.course.slug}/")
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
