@@ -1,7 +1,7 @@
 """final quiz opens after the lessons; attempt grants
 
 Revision ID: c2fcee271656
-Revises: efb28643f10f
+Revises: 5e1c0de72a11
 Create Date: 2026-12-04 13:30:32.141144
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c2fcee271656'
-down_revision = 'efb28643f10f'
+down_revision = '5e1c0de72a11'
 branch_labels = None
 depends_on = None
 
