@@ -60,7 +60,7 @@ def bars(title: str, items: list[tuple[str, float]], *, maximum: float | None = 
         body.append(
             f'<text x="{LABEL_W - 6}" y="{y + BAR * 0.72:.1f}" text-anchor="end" '
             f'font-size="13">{escape(_clip(label))}</text>'
-            f'<rect class="bar {kind}" x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR}" '
+            f'<rect class="bar {kind} i{i}" x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR}" '
             f'data-label="{escape(label)}" data-value="{number(value)}"/>'
             f'<text x="{LABEL_W + w + 4:.1f}" y="{y + BAR * 0.72:.1f}" font-size="13">'
             f"{number(value)}{escape(unit)}</text>")
@@ -94,3 +94,33 @@ def columns_with_line(title: str, items: list[tuple[str, float]], line: float | 
             f'stroke-dasharray="6 4" data-value="{number(line)}"/>'
             f'<text x="{left + 2}" y="{y - 4:.1f}" font-size="12">{escape(line_label)}</text>')
     return Chart(title=title, svg=_svg(title, height, body), header=header, rows=rows)
+
+
+def grouped(title: str, groups: list[tuple[str, list[float | None]]], series: list[str], *,
+            header: list[str], rows: list[list], unit: str = "%", maximum: float = 100) -> Chart:
+    """Side by side: for each group (an organisation) one thin bar per series (an outcome),
+    with a legend on top. A value of None (nobody it applies to) draws no bar and "—"."""
+    thin, legend_h = 14, 22
+    span = WIDTH - LABEL_W - VALUE_W
+    body = []
+    for i, name in enumerate(series):
+        x = 4 + i * (WIDTH // max(1, len(series)))
+        body.append(f'<rect class="bar s{i}" x="{x}" y="4" width="12" height="12"/>'
+                    f'<text x="{x + 16}" y="15" font-size="12">{escape(name)}</text>')
+    y = legend_h + GAP
+    for label, values in groups:
+        block = len(values) * (thin + 2)
+        body.append(f'<text x="{LABEL_W - 6}" y="{y + block / 2 + 4:.1f}" text-anchor="end" '
+                    f'font-size="13">{escape(_clip(label))}</text>')
+        for i, value in enumerate(values):
+            w = 0.0 if value is None else max(0.0, min(1.0, value / maximum)) * span
+            text = "—" if value is None else f"{number(value)}{unit}"
+            body.append(
+                f'<rect class="bar s{i}" x="{LABEL_W}" y="{y:.1f}" width="{w:.1f}" '
+                f'height="{thin}" data-label="{escape(label)} · {escape(series[i])}" '
+                f'data-value="{"" if value is None else number(value)}"/>'
+                f'<text x="{LABEL_W + w + 4:.1f}" y="{y + thin - 3:.1f}" font-size="11">'
+                f"{escape(text)}</text>")
+            y += thin + 2
+        y += GAP
+    return Chart(title=title, svg=_svg(title, int(y) + 2, body), header=header, rows=rows)

@@ -103,17 +103,23 @@ def _own_assignments(members):
             .where(MemberAssignment.user_id.in_(select(members.c.user_id))))
 
 
-def _yearly_parts(node: Organization, members, year: int, today: date):
-    """Per-member subqueries: hours of ``year``, required courses (the branch's and the
-    member's own 补学), 支委 roles."""
+def _required_of_members(node: Organization, members):
+    """(member, course, due date): every published course required of each member, by the
+    branch (an assignment reaching their node) or of them alone (补学)."""
     by_org = _by_org(node).subquery("by_org")
     reach = union_all(
         select(members.c.user_id, by_org.c.course_id, by_org.c.due_on)
         .select_from(members).join(by_org, by_org.c.org_id == members.c.org_id),
         _own_assignments(members)).subquery("reach")
-    per_course = (select(reach.c.user_id, reach.c.course_id,
-                         func.min(reach.c.due_on).label("due_on"))
-                  .group_by(reach.c.user_id, reach.c.course_id).subquery("per_course"))
+    return (select(reach.c.user_id, reach.c.course_id,
+                   func.min(reach.c.due_on).label("due_on"))
+            .group_by(reach.c.user_id, reach.c.course_id).subquery("per_course"))
+
+
+def _yearly_parts(node: Organization, members, year: int, today: date):
+    """Per-member subqueries: hours of ``year``, required courses (the branch's and the
+    member's own 补学), 支委 roles."""
+    per_course = _required_of_members(node, members)
     required = (select(per_course.c.user_id,
                        func.count().label("assigned"),
                        func.count(CourseCompletion.id).label("done"),
@@ -318,3 +324,33 @@ def assignments_reaching(node: Organization) -> list:
         .join(Organization, Organization.id == CourseAssignment.org_id)
         .where(or_(_in_subtree(node), literal(node.path).startswith(Organization.path)))
         .order_by(CourseAssignment.due_on, Course.title)).all()
+
+
+@dataclass
+class CourseCompletionRow:
+    title: str
+    due_on: date
+    required: int  #: members it is required of
+    done: int  #: of those, members who completed it
+
+    @property
+    def percent(self) -> int:
+        return round(self.done * 100 / self.required) if self.required else 0
+
+
+def required_by_course(node: Organization) -> list[CourseCompletionRow]:
+    """Each required course of the members under ``node``: of how many it is required and how
+    many completed it (one query); soonest due first."""
+    members = _members(node)
+    per_course = _required_of_members(node, members)
+    rows = db.session.execute(
+        select(Course.title, func.min(per_course.c.due_on), func.count(),
+               func.count(CourseCompletion.id))
+        .select_from(per_course)
+        .join(Course, Course.id == per_course.c.course_id)
+        .outerjoin(CourseCompletion,
+                   and_(CourseCompletion.user_id == per_course.c.user_id,
+                        CourseCompletion.course_id == per_course.c.course_id))
+        .group_by(Course.id, Course.title)
+        .order_by(func.min(per_course.c.due_on), Course.title)).all()
+    return [CourseCompletionRow(r[0], r[1], int(r[2]), int(r[3])) for r in rows]

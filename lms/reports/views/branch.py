@@ -19,7 +19,7 @@ from lms.orgs.access import can, requires
 from lms.orgs.lookup import org_or_404
 from lms.orgs.queries import ancestors_in_scope, top_nodes
 from lms.progress import years
-from lms.reports import bp, export, tables
+from lms.reports import bp, export, figures, tables
 from lms.reports.views.documents import year_arg as _year_arg
 
 
@@ -56,11 +56,22 @@ def branch(org_id: int):
               "can_assign": can(current_user, "assign_courses", org),
               "status_labels": STATUS_LABELS, "today": years.today(),
               "this_year": years.this_year(), **page_extras("branch", org=org)}
+    year = args["year"]
     if org.kind in tables.ROLLUP_KINDS:
-        rows, total = tables.rollup_rows(org, year=args["year"])
-        return render_template("reports/rollup.html", rows=rows, total=total, **common)
+        rows, total = tables.rollup_rows(org, year=year)
+        charts = [("outcomes", figures.outcomes_side_by_side(
+            rows, year, figures.meetings_by_child(org, year)))]
+        return render_template("reports/rollup.html", rows=rows, total=total, charts=charts,
+                               **common)
     rows = tables.member_rows(org, **args)
-    return render_template("reports/branch.html", rows=rows, **common)
+    # the charts show the whole branch, whatever the list is filtered by
+    everyone = rows if not (args["filters"] or args["q"]) else \
+        tables.member_rows(org, year=year)
+    charts = [("states", figures.members_by_state(everyone, year))]
+    required = tables.required_by_course(org)
+    if required:
+        charts.append(("required", figures.required_courses(required)))
+    return render_template("reports/branch.html", rows=rows, charts=charts, **common)
 
 
 @bp.get("/branch/<int:org_id>/export.<fmt>")
