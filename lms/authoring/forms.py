@@ -10,22 +10,18 @@ from wtforms import (
     DecimalField,
     HiddenField,
     IntegerField,
-    RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core import kinds
 from lms.core.forms import options
-from lms.core.questions import LETTERS
 from lms.courses.models import CATEGORIES
 from lms.courses.packs.model import MAX_SUMMARY, MAX_TITLE
 
-KIND_CHOICES = options([("single", _l("单选题")), ("multiple", _l("多选题")),
-                        ("truefalse", _l("判断题")), ("fill", _l("填空题"))])
+KIND_CHOICES = options((kind.name, _l(kind.form_label)) for kind in kinds.REGISTRY.values())
 
 
 class CourseForm(FlaskForm):
@@ -85,32 +81,24 @@ class CheckForm(FlaskForm):
                                     validators=[Optional(), NumberRange(min=1)])
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class QuestionForm(FlaskForm):
     kind = SelectField(_l("题型"), choices=KIND_CHOICES)
     stem = TextAreaField(_l("题干"), validators=[DataRequired(), Length(max=4000)])
-    option_a = StringField(_l("选项A"), validators=[Length(max=1000)])
-    option_b = StringField(_l("选项B"), validators=[Length(max=1000)])
-    option_c = StringField(_l("选项C"), validators=[Length(max=1000)])
-    option_d = StringField(_l("选项D"), validators=[Length(max=1000)])
-    option_e = StringField(_l("选项E"), validators=[Length(max=1000)])
-    option_f = StringField(_l("选项F"), validators=[Length(max=1000)])
-    correct = MultiCheckboxField(_l("正确选项（单选、多选题）"),
-                                 choices=options((letter, letter) for letter in LETTERS))
-    truefalse = RadioField(_l("正确答案（判断题）"), default="true",
-                           choices=options([("true", _l("对")), ("false", _l("错"))]))
-    fill_answers = TextAreaField(_l("可接受的答案（填空题，每行一个）"),
-                                 validators=[Length(max=2000)])
     explanation = TextAreaField(_l("解析"), validators=[Length(max=4000)])
     points = DecimalField(_l("分值"), default=1, places=None,
                           validators=[InputRequired(), NumberRange(min=0.01, max=1000)])
     key = StringField(_l("编号（可不填）"), validators=[Optional(), Length(max=64)])
 
-    OPTION_FIELDS = ("option_a", "option_b", "option_c", "option_d", "option_e", "option_f")
+
+def _add_answer_fields(form_class) -> None:
+    """Each kind brings the answer fields it needs; kinds share a field by giving its name."""
+    for kind in kinds.REGISTRY.values():
+        for name, field in kind.form_fields().items():
+            if not hasattr(form_class, name):
+                setattr(form_class, name, field)
+
+
+_add_answer_fields(QuestionForm)
 
 
 class ImportForm(FlaskForm):

@@ -10,13 +10,11 @@ from flask.cli import AppGroup
 from lms.authoring import bp
 from lms.authoring.bank_import import MODES, import_questions, plan_import
 from lms.authoring.pack_sync import get_course
+from lms.core import kinds
 from lms.core.errors import DomainError
 from lms.quizzes.formats import MAX_BYTES, READERS
 
 questions_cli = AppGroup("questions", help="Question banks: import XLSX/CSV/GIFT/Aiken files.")
-
-KIND_LABELS = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
-
 
 def _show(plan) -> None:
     for item in plan.items:
@@ -24,7 +22,7 @@ def _show(plan) -> None:
         renamed = f"（原编号 {item.renamed_from}）" if item.renamed_from else ""
         state = {"new": "新增", "update": "更新", "same": "无变化"}[item.action]
         stem = " ".join(q.stem.split())
-        click.echo(f"taken    {item.location}: {q.key}{renamed} {KIND_LABELS[q.kind]} {state} "
+        click.echo(f"taken    {item.location}: {q.key}{renamed} {kinds.get(q.kind).label} {state} "
                    f"{stem[:40]}")
     for line in plan.refused:
         click.echo(f"refused  {line}")

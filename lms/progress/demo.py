@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from lms.auth.models import User
+from lms.core import kinds
 from lms.core.clock import utcnow
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
@@ -133,16 +134,7 @@ def _add_attempt(user: User, quiz: Quiz, questions: list[Question], at: datetime
 
 def _answer(entry: dict, right: bool) -> list:
     """A stored answer (shown-order terms) that is right or wrong for the entry."""
-    kind, answer = entry["kind"], entry["answer"]
-    if kind == "multiple":
-        return sorted(answer) if right else [i for i in range(len(entry["options"]))
-                                             if i not in answer][:1]
-    if kind == "single":
-        return [answer[0]] if right else [next(i for i in range(len(entry["options"]))
-                                                if i not in answer)]
-    if kind == "truefalse":
-        return [answer[0]] if right else [not answer[0]]
-    return [answer[0]] if right else ["不知道"]
+    return kinds.get(entry["kind"]).demo_answer(entry, right)
 
 
 def _study_course(user: User, course: Course, lessons: list[Lesson], quizzes: dict,

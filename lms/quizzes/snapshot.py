@@ -14,10 +14,9 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
+from lms.core import kinds
 from lms.core.questions import QuestionData
-from lms.core.text import normalize_answer
 
-CHOICE_KINDS = ("single", "multiple")
 #: the longest answer text kept for statistics
 ANSWER_TEXT_LENGTH = 200
 
@@ -39,12 +38,7 @@ def draw(bank: Sequence, count: int, seen: Mapping[str, int], rng: random.Random
 def present(question, rng: random.Random) -> dict:
     """The snapshot entry for ``question`` (a Question row or QuestionData), options shuffled."""
     options = list(question.options or ())
-    order = list(range(len(options)))
-    if question.kind in CHOICE_KINDS:
-        rng.shuffle(order)
-        answer = sorted(order.index(i) for i in question.answer)
-    else:
-        answer = list(question.answer)
+    order, answer = kinds.get(question.kind).present(question, rng)
     feedback = list(question.option_feedback or ())
     return {
         "key": question.key,
@@ -71,49 +65,24 @@ def as_question(entry: Mapping) -> QuestionData:
 
 def to_stored(kind: str, response) -> list:
     """A typed response (see grading.normalize_response) → the stored JSON list."""
-    if response is None:
-        return []
-    if kind == "multiple":
-        return sorted(response)
-    if kind == "fill":
-        return [response] if response.strip() else []
-    return [response]
+    return kinds.get(kind).to_stored(response)
 
 
 def from_stored(kind: str, stored) -> object:
     """The stored JSON list → a typed response for the grader (None when unanswered)."""
-    if not stored:
-        return None
-    if kind == "multiple":
-        return tuple(stored)
-    return stored[0]
+    return kinds.get(kind).from_stored(stored)
 
 
 def answer_text(entry: Mapping, stored) -> str:
     """The stored answer in words, comparable across attempts whatever the option order."""
     if not stored:
         return ""
-    kind = entry["kind"]
-    if kind in CHOICE_KINDS:
-        options = entry["options"]
-        order = entry.get("order") or list(range(len(options)))
-        picked = sorted((order[i], options[i]) for i in stored if 0 <= i < len(options))
-        text = "；".join(text for _, text in picked)
-    elif kind == "truefalse":
-        text = "对" if stored[0] else "错"
-    else:
-        text = normalize_answer(str(stored[0]))
-    return text[:ANSWER_TEXT_LENGTH]
+    return kinds.get(entry["kind"]).answer_text(entry, stored)[:ANSWER_TEXT_LENGTH]
 
 
 def correct_text(entry: Mapping) -> str:
     """The correct answer in words, for review pages (after submission only)."""
-    kind = entry["kind"]
-    if kind in CHOICE_KINDS:
-        return "；".join(entry["options"][i] for i in entry["answer"])
-    if kind == "truefalse":
-        return "对" if entry["answer"][0] else "错"
-    return " / ".join(entry["answer"])
+    return kinds.get(entry["kind"]).correct_text(entry)
 
 
 def form_value(kind: str, values: Sequence[str]) -> object:
@@ -122,8 +91,4 @@ def form_value(kind: str, values: Sequence[str]) -> object:
 
     Raises ValueError for two values where one belongs.
     """
-    if kind == "multiple":
-        return list(values)
-    if len(values) > 1:
-        raise ValueError("one answer expected")
-    return values[0] if values else None
+    return kinds.get(kind).form_value(values)

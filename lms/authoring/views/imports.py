@@ -30,7 +30,6 @@ from lms.orgs.access import requires
 from lms.quizzes.formats import MAX_BYTES, template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KIND_LABELS = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
 
 
 def _park(data: bytes) -> str:
@@ -50,7 +49,7 @@ def _targets(course):
 
 def _page(course, form, **extra):
     return render_template("authoring/import.html", course=course, form=form,
-                           formats=FORMAT_LABELS, kinds=KIND_LABELS, letters="ABCDEF",
+                           formats=FORMAT_LABELS, letters="ABCDEF",
                            max_mb=MAX_BYTES // 1024 // 1024, **extra)
 
 

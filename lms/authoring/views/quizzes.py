@@ -16,6 +16,7 @@ from lms.authoring.views.common import (
     question_or_404,
     quiz_or_404,
 )
+from lms.core import kinds
 from lms.core.errors import DomainError
 from lms.core.forms import EmptyForm
 from lms.core.questions import LETTERS, QuestionData
@@ -93,18 +94,7 @@ def quiz(course_id: int, quiz_id: int):
 
 def _form_data(form: QuestionForm, key: str) -> QuestionData:
     kind = form.kind.data
-    options, answer = (), ()
-    if kind in ("single", "multiple"):
-        texts = [(getattr(form, name).data or "").strip() for name in form.OPTION_FIELDS]
-        while texts and not texts[-1]:
-            texts.pop()
-        options = tuple(texts)
-        answer = tuple(sorted(LETTERS.index(c) for c in set(form.correct.data or ())))
-    elif kind == "truefalse":
-        answer = (form.truefalse.data == "true",)
-    elif kind == "fill":
-        answer = tuple(dict.fromkeys(line.strip() for line in (form.fill_answers.data or "")
-                                     .replace("|", "\n").split("\n") if line.strip()))
+    options, answer = kinds.get(kind).read_form(form)
     return QuestionData(key=key, kind=kind, stem=(form.stem.data or "").strip(), answer=answer,
                         options=options, explanation=(form.explanation.data or "").strip(),
                         points=float(form.points.data or 0))
@@ -112,14 +102,7 @@ def _form_data(form: QuestionForm, key: str) -> QuestionData:
 
 def _fill_form(form: QuestionForm, question) -> None:
     form.kind.data, form.stem.data = question.kind, question.stem
-    for name, text in zip(form.OPTION_FIELDS, list(question.options) + [""] * 6, strict=False):
-        getattr(form, name).data = text
-    if question.kind in ("single", "multiple"):
-        form.correct.data = [LETTERS[i] for i in question.answer]
-    elif question.kind == "truefalse":
-        form.truefalse.data = "true" if question.answer[0] else "false"
-    else:
-        form.fill_answers.data = "\n".join(question.answer)
+    kinds.get(question.kind).fill_form(form, question)
     form.explanation.data, form.points.data = question.explanation, question.points
 
 

@@ -9,11 +9,10 @@ messages points at the line of the key it is about. Question ids are unique acro
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from yaml.nodes import ScalarNode, SequenceNode
 
-from lms.core.questions import KINDS, QuestionData, question_problems
+from lms.core.questions import QuestionData, question_kind, question_problems
 
 from .model import GRADINGS, MULTIPLE_SCORINGS, QUESTION_ID, CheckData, QuizData
 from .yamltree import (
@@ -34,8 +33,6 @@ CHECK_KEYS = ("mastery", "questions")
 QUIZ_REQUIRED = ("pass_percent", "draw", "questions")
 QUIZ_OPTIONAL = ("max_attempts", "time_limit_minutes", "grading", "multiple_scoring", "review",
                  "open_before_lessons")
-CHOICE_KINDS = ("single", "multiple")
-TRUE_WORDS, FALSE_WORDS = ("true", "对"), ("false", "错")
 NOT_AMONG = "the answer is not among the options"
 _MASTERY = re.compile(r"([0-9]{1,6})\s*of\s*([0-9]{1,6})", re.IGNORECASE)
 #: the key each question_problems() message is about; the rest point at the question itself
@@ -94,17 +91,18 @@ def read_question(src: Source, node, ids: dict[str, str]) -> QuestionData | None
     options = read("options", lambda: _options(src, fields)) or ()
     explanation = read("explanation", lambda: text(src, fields, "explanation")) or ""
     points = read("points", lambda: number(src, fields, "points", default=1.0))
-    if kind in CHOICE_KINDS and "options" not in fields:
+    rules = question_kind(kind)
+    if rules is not None and rules.has_options and "options" not in fields:
         src.add(node, f"missing required key 'options' in question (a {kind} question lists them)")
         flagged.add("options")
-    if kind in CHOICE_KINDS and "options" in flagged:
+    if rules is not None and rules.has_options and "options" in flagged:
         flagged.add("answer")  # letters cannot be checked against options that are not there
-    if kind == "truefalse" and options:
-        src.add(fields["options"][0], "a true/false question has no options")
+    if rules is not None and rules.pack_options_refused and options:
+        src.add(fields["options"][0], rules.pack_options_refused)
         options = ()
     answer = ()
-    if kind in KINDS and "answer" in fields:
-        answer = read("answer", lambda: _answer(src, fields["answer"], kind)) or ()
+    if rules is not None and "answer" in fields:
+        answer = read("answer", lambda: _answer(src, fields["answer"], rules)) or ()
     question = QuestionData(key=key or "", kind=kind, stem=stem, answer=answer, options=options,
                             explanation=explanation, points=1.0 if points is None else points)
     for message in question_problems(question):
@@ -143,34 +141,24 @@ def _options(src: Source, fields) -> tuple[str, ...] | None:
     return None if None in found else found
 
 
-def _answer(src: Source, field, kind: str) -> tuple | None:
+def _answer(src: Source, field, kind) -> tuple | None:
+    """The ``answer`` as the kind reads it: one scalar, or (where the kind allows) a list."""
     key, node = field
-    if kind == "truefalse":
+    if not kind.pack_answer_listed:
         if not isinstance(node, ScalarNode):
             return ()
-        word = (scalar_text(src, key, node, "answer") or "").lower()
-        return (True,) if word in TRUE_WORDS else (False,) if word in FALSE_WORDS else ()
-    items = sequence(src, key, node, "answer") if isinstance(node, SequenceNode) else [node]
-    if items is None:
-        return None
-    found = [scalar_text(src, item, item, "answer") for item in items]
-    if None in found:
-        return None
-    if kind == "fill":
-        return tuple(found)
-    return _letters(src, key, "".join(found))
-
-
-def _letters(src: Source, key, raw: str) -> tuple[int, ...] | None:
-    letters = [ch for ch in unicodedata.normalize("NFKC", raw).upper()
-               if not ch.isspace() and ch not in ",，、"]
-    if not letters:
-        src.add(key, "answer is empty (write the letter of the correct option, such as B)")
-        return None
-    if any(not "A" <= ch <= "Z" for ch in letters):
-        src.add(key, f"answer {raw!r} must be option letters, such as B or ACD")
-        return None
-    return tuple(sorted({ord(ch) - ord("A") for ch in letters}))
+        found = [scalar_text(src, key, node, "answer") or ""]
+    else:
+        items = sequence(src, key, node, "answer") if isinstance(node, SequenceNode) else [node]
+        if items is None:
+            return None
+        found = [scalar_text(src, item, item, "answer") for item in items]
+        if None in found:
+            return None
+    answer, problem = kind.read_pack_answer(found)
+    if problem:
+        src.add(key, problem)
+    return answer
 
 
 def read_check(src: Source, field, ids: dict[str, str]) -> CheckData | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from lms.core.questions import QuestionData, indexes_to_letters
+from lms.core.questions import QuestionData, question_kind
 
 from .files import find_file, pack_path
 from .model import MEDIA_TYPES, SLUG, CheckData, LessonData, Pack, QuizData
@@ -157,12 +157,8 @@ def _question(q: QuestionData) -> dict:
     data = {"id": q.key, "kind": q.kind, "stem": q.stem}
     if q.options:
         data["options"] = list(q.options)
-    if q.kind == "truefalse":
-        data["answer"] = bool(q.answer and q.answer[0])
-    elif q.kind == "fill":
-        data["answer"] = _Flow(q.answer)
-    else:
-        data["answer"] = indexes_to_letters(q.answer)
+    answer = question_kind(q.kind).to_pack(q)
+    data["answer"] = _Flow(answer) if isinstance(answer, list) else answer
     data["explanation"] = q.explanation
     if q.points != 1:
         data["points"] = _number(q.points)

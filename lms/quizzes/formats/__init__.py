@@ -5,6 +5,8 @@ Every reader is ``read_xxx(data: bytes) -> ReadResult``; every writer is
 """
 from __future__ import annotations
 
+from lms.core import kinds
+
 from .aiken import read_aiken, write_aiken
 from .common import MAX_BYTES, MAX_QUESTIONS, ReadResult
 from .gift import read_gift
@@ -18,9 +20,9 @@ READERS = {"xlsx": read_xlsx, "csv": read_csv, "gift": read_gift, "aiken": read_
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "gift": write_gift, "aiken": write_aiken}
 #: the question kinds each writer can hold (a writer raises ValueError for any other)
 WRITABLE_KINDS = {
-    "xlsx": frozenset({"single", "multiple", "truefalse", "fill"}),
-    "csv": frozenset({"single", "multiple", "truefalse", "fill"}),
-    "gift": frozenset({"single", "multiple", "truefalse", "fill"}),
+    "xlsx": frozenset(kinds.NAMES),
+    "csv": frozenset(kinds.NAMES),
+    "gift": frozenset(kinds.NAMES),
     "aiken": frozenset({"single"}),
 }
 

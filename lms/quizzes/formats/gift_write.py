@@ -10,6 +10,7 @@ cannot (``->`` in a fill-in answer, which Moodle reads as matching).
 """
 from __future__ import annotations
 
+from lms.core import kinds
 from lms.core.questions import QuestionData, is_valid_key, question_problems
 
 
@@ -24,29 +25,10 @@ def _text(text: str) -> str:
     return ("[plain]" if text.startswith(("[", "//")) else "") + escape(text)
 
 
-def _weight(value: float) -> str:
-    return f"%{value:.5f}".rstrip("0").rstrip(".") + "%"
-
-
-def _answer_lines(q: QuestionData) -> list[str]:
-    feedback = q.option_feedback or ("",) * len(q.options)
-    lines = []
-    for i, (option, note) in enumerate(zip(q.options, feedback, strict=True)):
-        if q.kind == "single" and i in q.answer:
-            mark = "="
-        elif q.kind == "single":
-            mark = "~%0%" if option.startswith("%") else "~"
-        else:
-            share = 100 / len(q.answer)
-            mark = "~" + _weight(share if i in q.answer else -share)
-        lines.append("\t" + mark + _text(option) + ("#" + _text(note) if note else ""))
-    return lines
-
-
 def write_question(q: QuestionData) -> str:
     problems = question_problems(q)
-    if q.kind == "fill" and any("->" in a for a in q.answer):
-        problems.append("GIFT cannot hold '->' in a fill-in answer")
+    if q.kind in kinds.REGISTRY:
+        problems += kinds.REGISTRY[q.kind].gift_problems(q)
     if problems:
         raise ValueError(f"question {q.key!r} cannot be written: {'; '.join(problems)}")
     head = [f"// id: {q.key}"] if is_valid_key(q.key) else []
@@ -54,16 +36,7 @@ def write_question(q: QuestionData) -> str:
         head.append(f"// points: {int(q.points) if float(q.points).is_integer() else q.points!r}")
     title = f"::{escape(q.title)}::" if q.title else ""
     explanation = f"####{_text(q.explanation)}" if q.explanation else ""
-    if q.kind == "truefalse":
-        body = f"{{{'TRUE' if q.answer[0] else 'FALSE'}{explanation}}}"
-    else:
-        if q.kind == "fill":
-            lines = ["\t=" + ("%100%" if a.startswith("%") else "") + _text(a) for a in q.answer]
-        else:
-            lines = _answer_lines(q)
-        if explanation:
-            lines.append("\t" + explanation)
-        body = "{\n" + "\n".join(lines) + "\n}"
+    body = kinds.get(q.kind).gift_body(q, _text, explanation)
     return "\n".join([*head, title + _text(q.stem) + body])
 
 

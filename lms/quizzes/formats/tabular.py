@@ -21,8 +21,9 @@ Limits: :data:`~.common.MAX_BYTES`, :data:`~.common.MAX_QUESTIONS` rows, 25 MB u
 """
 from __future__ import annotations
 
-from lms.core import sheets
-from lms.core.questions import LETTERS, QuestionData, is_valid_key, truefalse_from_text
+from lms.core import kinds, sheets
+from lms.core.kinds.fill import split_fill_answers  # noqa: F401  (part of this reader's rules)
+from lms.core.questions import LETTERS, QuestionData, is_valid_key
 from lms.core.sheets import MAX_COLUMNS, cell_text
 from lms.core.text import fold_width
 
@@ -46,13 +47,12 @@ ALIASES = {
     "试题内容": "题干", "答案": "正确答案", "标准答案": "正确答案", "答案解析": "解析",
     "试题解析": "解析", "分数": "分值",
 }
-KIND_LABELS = {"single": "单选", "multiple": "多选", "truefalse": "判断", "fill": "填空"}
-_KIND_WORDS = {
-    "单选": "single", "单项选择": "single", "single": "single",
-    "多选": "multiple", "多项选择": "multiple", "multiple": "multiple",
-    "判断": "truefalse", "是非": "truefalse", "truefalse": "truefalse",
-    "填空": "fill", "fill": "fill",
-}
+#: kind → the 题型 word our writers put
+KIND_LABELS = {kind.name: kind.label for kind in kinds.REGISTRY.values()}
+_KIND_WORDS = {word: kind.name for kind in kinds.REGISTRY.values()
+               for word in (kind.label, *kind.sheet_words, kind.name)}
+#: the 题型 words, as a problem lists them: "单选、多选、判断 或 填空"
+_KIND_LIST = "、".join([*KIND_LABELS.values()][:-1]) + " 或 " + [*KIND_LABELS.values()][-1]
 #: kinds recognised in Chinese exam banks that we do not have: refused, not problems
 REFUSED_KINDS = ("简答", "问答", "论述", "计算", "案例分析", "材料分析", "排序", "匹配", "连线",
                  "不定项", "不定项选择", "名词解释", "综合", "作文")
@@ -61,25 +61,6 @@ REFUSED_KINDS = ("简答", "问答", "论述", "计算", "案例分析", "材料
 def _header_name(value: str) -> str:
     name = "".join(fold_width(value).split()).upper()
     return ALIASES.get(name, name)
-
-
-def split_fill_answers(text: str) -> list[str]:
-    """``"a|b｜c"`` → ``["a", "b", "c"]``; ``\\|`` is a literal bar, ``\\\\`` a backslash; blanks go."""
-    pieces, current, i = [], [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "|｜\\":
-            current.append(text[i + 1])
-            i += 2
-            continue
-        if ch in "|｜":
-            pieces.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    pieces.append("".join(current))
-    return [p.strip() for p in pieces if p.strip()]
 
 
 def _kind(text: str) -> tuple[str | None, bool]:
@@ -105,32 +86,6 @@ def _options(cells: dict[str, str]) -> tuple[list[str], list[str]]:
     return texts, problems
 
 
-def _choice_answer(raw: str, kind: str, options: list[str]) -> tuple[tuple, list[str]]:
-    cleaned = "".join(ch for ch in fold_width(raw).upper() if not ch.isspace() and ch not in ",;、")
-    bad = [ch for ch in cleaned if ch not in LETTERS]
-    if bad or not cleaned:
-        return (), [f"正确答案“{raw}”不是选项字母（A–F）"]
-    letters = sorted(set(cleaned))
-    empty = [ch for ch in letters if LETTERS.index(ch) >= len(options) or not options[LETTERS.index(ch)]]
-    if empty:
-        return (), [f"正确答案“{raw}”指向的选项{'、'.join(empty)}是空的"]
-    if kind == "single" and len(letters) != 1:
-        return (), [f"单选题只能有一个正确答案，这里是“{raw}”"]
-    if kind == "multiple" and len(letters) < 2:
-        return (), [f"多选题至少要有两个正确答案，这里只有“{raw}”"]
-    return tuple(LETTERS.index(ch) for ch in letters), []
-
-
-def _truefalse_answer(raw: str, options: list[str]) -> tuple[tuple, list[str]]:
-    value = truefalse_from_text(raw)
-    letter = fold_width(raw).strip().upper()
-    if value is None and len(letter) == 1 and letter in LETTERS[: len(options)]:
-        value = truefalse_from_text(options[LETTERS.index(letter)])
-    if value is None:
-        return (), [f"判断题的正确答案应为“对”或“错”，这里是“{raw}”"]
-    return (value,), []
-
-
 def _points(raw: str) -> tuple[float, list[str]]:
     if not raw:
         return 1.0, []
@@ -152,28 +107,16 @@ def parse_row(cells: dict[str, str]) -> tuple[dict | None, list[str], str | None
         return None, [], f"{snippet(stem) or '（无题干）'}: 不支持“{kind_text}”"
     if kind is None:
         what = f"题型“{kind_text}”无法识别" if kind_text else "题型为空"
-        return None, [f"{what}，应为 单选、多选、判断 或 填空"], None
+        return None, [f"{what}，应为 {_KIND_LIST}"], None
     problems = [] if stem else ["题干为空"]
     options, option_problems = _options(cells)
     problems += option_problems
     answer: tuple = ()
     if not raw_answer:
         problems.append("正确答案为空")
-    elif kind in ("single", "multiple"):
-        if len(options) < 2:
-            problems.append(f"{KIND_LABELS[kind]}题至少需要两个选项")
-        answer, answer_problems = _choice_answer(raw_answer, kind, options)
-        problems += answer_problems
-    elif kind == "truefalse":
-        answer, answer_problems = _truefalse_answer(raw_answer, options)
-        problems += answer_problems
-        options = []
     else:
-        if options:
-            problems.append(f"填空题不应有选项（选项{LETTERS[len(options) - 1]}有内容），请检查题型")
-        answer = tuple(split_fill_answers(raw_answer))
-        if not answer:
-            problems.append("填空题的正确答案为空")
+        answer, options, answer_problems = kinds.get(kind).read_sheet_answer(raw_answer, options)
+        problems += answer_problems
     points, points_problems = _points(cells.get("分值", ""))
     problems += points_problems
     fields = dict(kind=kind, stem=stem, answer=answer, options=tuple(options),

@@ -10,22 +10,11 @@ from __future__ import annotations
 import csv
 import io
 
-from lms.core.questions import MAX_OPTIONS, QuestionData, indexes_to_letters, question_problems
+from lms.core import kinds
+from lms.core.questions import MAX_OPTIONS, QuestionData, question_problems
 from lms.core.sheets import defuse as safe_cell
 
 from .tabular import COLUMNS, KIND_LABELS
-
-
-def _escape_fill(answer: str) -> str:
-    return answer.replace("\\", "\\\\").replace("|", "\\|").replace("｜", "\\｜")
-
-
-def _answer_text(q: QuestionData) -> str:
-    if q.kind in ("single", "multiple"):
-        return indexes_to_letters(q.answer)
-    if q.kind == "truefalse":
-        return "对" if q.answer[0] else "错"
-    return "|".join(_escape_fill(a) for a in q.answer)
 
 
 def _points(points: float) -> int | float:
@@ -39,7 +28,7 @@ def _rows(questions) -> list[list]:
         if problems:
             raise ValueError(f"question {q.key!r} cannot be written: {'; '.join(problems)}")
         options = list(q.options) + [""] * (MAX_OPTIONS - len(q.options))
-        texts = [q.key, KIND_LABELS[q.kind], q.stem, *options, _answer_text(q), q.explanation]
+        texts = [q.key, KIND_LABELS[q.kind], q.stem, *options, kinds.get(q.kind).sheet_answer(q), q.explanation]
         rows.append([safe_cell(t) for t in texts] + [_points(q.points)])
     return rows
 

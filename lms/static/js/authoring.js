@@ -34,18 +34,12 @@
   function questionKinds() {
     var kind = document.querySelector(".question-form select[name=kind]");
     if (!kind) { return; }
-    var groups = {
-      "choice-only": ["single", "multiple"],
-      "truefalse-only": ["truefalse"],
-      "fill-only": ["fill"]
-    };
+    /* each fieldset names the kinds it serves (lms/core/kinds: authoring_template) */
+    var groups = document.querySelectorAll(".question-form [data-kinds]");
     function show() {
-      for (var cls in groups) {
-        if (!groups.hasOwnProperty(cls)) { continue; }
-        var nodes = document.querySelectorAll(".question-form ." + cls);
-        for (var i = 0; i < nodes.length; i++) {
-          nodes[i].hidden = groups[cls].indexOf(kind.value) < 0;
-        }
+      for (var i = 0; i < groups.length; i++) {
+        var kinds = groups[i].getAttribute("data-kinds").split(" ");
+        groups[i].hidden = kinds.indexOf(kind.value) < 0;
       }
     }
     kind.addEventListener("change", show);
