@@ -51,7 +51,11 @@ def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_serve
 
     page.click("text=添加随堂测验")
     page.click("text=添加题目")
+    page.select_option("select[name=kind]", "fill")  # only the chosen kind's answer fields show
+    assert page.is_visible("textarea[name=fill_answers]") and page.is_hidden("input[name=option_a]")
     page.select_option("select[name=kind]", "single")
+    assert page.is_visible("input[name=option_a]") and page.is_hidden("textarea[name=fill_answers]")
+    assert page.is_hidden("input[name=truefalse]")
     page.fill("textarea[name=stem]", "出海前要穿什么？")
     page.fill("input[name=option_a]", "救生衣")
     page.fill("input[name=option_b]", "拖鞋")
