@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import String, and_, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
@@ -131,3 +131,22 @@ def for_member(user: User):
     recent = sorted((r for r in rows if r.which == "past"), key=lambda r: r.starts_at,
                     reverse=True)
     return upcoming, recent
+
+
+def attended(user_id: int, year: int):
+    """The year's meetings the member attended (closed ones, with their hours) and the lessons
+    brought to their home, newest first: one query."""
+    start, end = _year_bounds(year)
+    meetings = (select(literal("meeting").label("what"), Meeting.starts_at.label("at"),
+                       Meeting.kind, Meeting.title, Meeting.hours, Attendance.late)
+                .join(Meeting, Meeting.id == Attendance.meeting_id)
+                .where(Attendance.user_id == user_id, Attendance.status == "present",
+                       Meeting.state == "closed", Meeting.starts_at >= start,
+                       Meeting.starts_at < end))
+    visits = (select(literal("home_visit").label("what"), HomeVisit.recorded_at.label("at"),
+                     literal("home_visit").label("kind"), HomeVisit.topic, HomeVisit.hours,
+                     literal(False).label("late"))
+              .where(HomeVisit.user_id == user_id, HomeVisit.visited_on >= date(year, 1, 1),
+                     HomeVisit.visited_on <= date(year, 12, 31)))
+    both = union_all(meetings, visits).subquery()
+    return db.session.execute(select(both).order_by(both.c.at.desc())).all()

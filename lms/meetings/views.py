@@ -496,5 +496,11 @@ def _my_study_extra(user, **_kw):
         "upcoming": upcoming, "recent": recent, **_labels()})]}
 
 
+def _record_extra(member, year, **_kw):
+    rows = queries.attended(member.id, year)
+    return {"sections": [("meetings/_record.html", {"rows": rows, "year": year, **_labels()})]}
+
+
 add_page_extra(bp, "branch", _branch_extra)
+add_page_extra(bp, "record", _record_extra)
 add_page_extra(bp, "my_study", _my_study_extra)

@@ -201,3 +201,15 @@ def test_a_forwarded_photo_of_the_code_expires(client_for, plan, secretary, memb
         page = client_for(None).get(f"/m/{meeting.id}?t={token}")
         assert page.status_code == 400
         assert "二维码已过期，请扫描现场的新二维码" in page.get_data(as_text=True)
+
+
+def test_record_lists_meetings_attended_and_home_visits(client_for, plan, secretary, member):
+    meeting = plan(secretary, hours=1.5, title="四月党课")
+    services.tick_batch(secretary, meeting.id, [
+        {"id": "record-0001", "user": member.id, "status": "present"}])
+    services.close_meeting(secretary, meeting.id)
+    services.record_home_visit(secretary, member, visited_on=services.years.today(),
+                               topic="上门读党章", hours=1)
+    page = client_for(member).get("/study/record").get_data(as_text=True)
+    part = page[page.index("参加的组织生活和送学上门"):]
+    assert "四月党课" in part and "上门读党章" in part and "1.5" in part
