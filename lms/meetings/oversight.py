@@ -96,6 +96,7 @@ def branch_schedule(org: Organization, today: date | None = None) -> list[KindSt
 class BranchRollup:
     org_id: int
     name: str
+    path: str = ""
     held: int = 0  # periods with a closed record, over the scheduled kinds, this year
     due: int = 0  # periods begun this year, over the scheduled kinds
     expected: int = 0
@@ -134,7 +135,7 @@ def rollup(node: Organization, today: date | None = None) -> list[BranchRollup]:
         select(Organization.id, Organization.name, Organization.path)
         .where(Organization.path.startswith(node.path), Organization.kind.in_(BRANCH_KINDS))
         .order_by(Organization.path)).all()
-    rows = {org_id: BranchRollup(org_id, name) for org_id, name, _path in branches}
+    rows = {org_id: BranchRollup(org_id, name, path) for org_id, name, path in branches}
     months = [_utc(today.year, m) for m in range(1, 13)]
     quarters = [_utc(today.year, m) for m in (1, 4, 7, 10)]
     this_month = _utc(today.year, today.month)
@@ -171,6 +172,50 @@ def rollup(node: Organization, today: date | None = None) -> list[BranchRollup]:
     for row in rows.values():
         row.due = due
     return list(rows.values())
+
+
+@dataclass
+class AreaRollup:
+    """The branches under one child of a county (a township): their sums."""
+
+    org_id: int
+    name: str
+    branches: int = 0
+    held: int = 0
+    due: int = 0
+    expected: int = 0
+    present: int = 0
+    missing_theme_day: int = 0
+
+    @property
+    def rate(self) -> int | None:
+        return round(self.present * 100 / self.expected) if self.expected else None
+
+    @property
+    def held_percent(self) -> int | None:
+        return round(self.held * 100 / self.due) if self.due else None
+
+
+def by_child(node: Organization, rows: list[BranchRollup]) -> list[AreaRollup]:
+    """``rollup``'s rows folded into ``node``'s children (one query for their names), for a
+    county: one line per township, each a link down to its branches."""
+    children = db.session.execute(
+        select(Organization.id, Organization.name).where(Organization.parent_id == node.id)
+        .order_by(Organization.code)).all()
+    areas = {org_id: AreaRollup(org_id, name) for org_id, name in children}
+    level = len(node.path.strip("/").split("/"))
+    for row in rows:
+        parts = row.path.strip("/").split("/")
+        area = areas.get(int(parts[level])) if len(parts) > level else None
+        if area is None:
+            continue
+        area.branches += 1
+        area.held += row.held
+        area.due += row.due
+        area.expected += row.expected
+        area.present += row.present
+        area.missing_theme_day += not row.theme_day
+    return [area for area in areas.values() if area.branches]
 
 
 def _enclosing(path: str, branch_of_path: dict[str, int]) -> int | None:

@@ -481,9 +481,10 @@ def _branch_extra(org, **_kw):
             "org": org, "schedule": oversight.branch_schedule(org),
             "may_plan": services.may_record(current_user, org), **_labels()})]}
     rows = oversight.rollup(org)
+    areas = oversight.by_child(org, rows) if org.kind == "county" else None
     return {"sections": [("meetings/_rollup.html", {
-        "org": org, "rows": rows, "missing_theme_day": [r for r in rows if not r.theme_day],
-        **_labels()})]}
+        "org": org, "rows": rows, "areas": areas,
+        "missing_theme_day": [r for r in rows if not r.theme_day], **_labels()})]}
 
 
 def _my_study_extra(user, **_kw):

@@ -213,3 +213,18 @@ def test_record_lists_meetings_attended_and_home_visits(client_for, plan, secret
     page = client_for(member).get("/study/record").get_data(as_text=True)
     part = page[page.index("参加的组织生活和送学上门"):]
     assert "四月党课" in part and "上门读党章" in part and "1.5" in part
+
+
+def test_county_view_folds_branches_into_townships(client_for, plan, secretary, make_user,
+                                                   tree, member):
+    county_staff = make_user("县组织委员", org=tree["county"],
+                             roles=[("organizer", tree["county"])])
+    meeting = plan(secretary, kind="theme_day", title="主题党日")
+    services.tick_batch(secretary, meeting.id, [
+        {"id": "county-0001", "user": member.id, "status": "present"}])
+    services.close_meeting(secretary, meeting.id)
+    page = client_for(county_staff).get(f"/branch/{tree['county'].id}").get_data(as_text=True)
+    part = page[page.index('id="meetings-rollup-title"'):]
+    assert f'/branch/{tree["town"].id}' in part and "测试镇党委" in part
+    assert "本月未开主题党日" in part and "乙村党支部" in part  # the one still missing
+    assert "50%" in part
