@@ -70,10 +70,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals(app: Flask) -> None:
     """Connect each domain's receivers to the signals of the domains before it."""
+    from lms.progress.batch import connect_signals as progress_batch_receivers
     from lms.progress.services import connect_signals as progress_receivers
     from lms.reports.certificates import connect_signals as reports_receivers
 
     progress_receivers()
+    progress_batch_receivers()
     reports_receivers()
 
 

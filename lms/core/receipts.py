@@ -6,18 +6,20 @@ perhaps twice, from two tabs, or after a timeout whose request did arrive. The s
 id's action once and keeps its result with a receipt in the same transaction; every later copy
 gets that result back and changes nothing.
 
-Used by the meetings roster (ticks) and the offline sync endpoint; the phone's side is
-``static/js/outbox.js``.
+Two ways to use it: :func:`run_once` runs one item's action in a savepoint (the meetings roster's
+ticks); :func:`kept_results` and :func:`keep_results` serve a batch done set-based (the offline
+sync: every id's receipt read in one query, every new receipt written in one INSERT). The phone's
+side is ``static/js/outbox.js``.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -91,6 +93,37 @@ def run_once(user_id: int, client_id: str, kind: str,
     if kept.user_id != user_id:
         raise NotAllowed(N_("这条记录属于另一个账户，不能用当前账户上传。"))
     return Outcome(dict(kept.result), replayed=True)
+
+
+@dataclass(frozen=True)
+class Kept:
+    user_id: int
+    result: dict[str, Any]
+
+
+def kept_results(client_ids: Collection[str]) -> dict[str, Kept]:
+    """The receipts already kept for any of ``client_ids`` (one query), by client id.
+
+    A batch reads these first and does only the ids missing here; an id found here for another
+    member is refused, as in :func:`run_once`.
+    """
+    ids = sorted({c for c in client_ids if valid_client_id(c)})
+    if not ids:
+        return {}
+    return {row.client_id: Kept(row.user_id, dict(row.result)) for row in db.session.execute(
+        select(SyncReceipt.client_id, SyncReceipt.user_id, SyncReceipt.result)
+        .where(SyncReceipt.client_id.in_(ids)))}
+
+
+def keep_results(user_id: int, done: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+    """Keep a receipt per ``(client_id, kind, result)`` in one INSERT (an executemany), in the
+    caller's transaction; no commit. Two requests that raced past :func:`kept_results` with the
+    same id meet here on the unique index: the loser gets ``IntegrityError``, rolls back and
+    reads the winner's receipts on its next try."""
+    rows = [{"client_id": c, "user_id": user_id, "kind": kind, "result": result,
+             "created_at": utcnow()} for c, kind, result in done]
+    if rows:
+        db.session.execute(insert(SyncReceipt), rows)
 
 
 def _kept(client_id: str) -> SyncReceipt | None:

@@ -19,6 +19,14 @@ def _course_extra(user, course, **_context) -> dict:
     return {"sections": [("offline/_save.html", {"course": course, "print_url": None})]}
 
 
+def _lesson_extra(user, course, lesson, **_context) -> dict:
+    """The outbox for 我读完了 and the check's answers on the lesson page (no query)."""
+    if not user.is_authenticated:
+        return {}
+    return {"sections": [("offline/_lesson.html", {"course": course, "lesson": lesson})]}
+
+
 add_page_extra(bp, "course", _course_extra)
+add_page_extra(bp, "lesson", _lesson_extra)
 
 from lms.offline import views  # noqa: E402,F401

@@ -5,13 +5,16 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import current_app, g, jsonify, render_template, url_for
+from flask import current_app, g, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import inspect
 
+from lms.core.errors import DomainError
 from lms.core.web import static_url
 from lms.courses.queries import visible_course
-from lms.offline import bp, services
+from lms.offline import bp, services, sync
 
 HERE = Path(__file__).resolve().parent
 #: what a release keeps on the phone for the saved pages: the CSS and JS a member's pages load
@@ -93,7 +96,34 @@ def name_the_member(response):
     """Each page says whose it is, so the service worker keeps and serves one member's saved
     courses only. Read only where the page already loaded the user (no query added)."""
     user = g.get("_login_user")
-    if user is not None and getattr(user, "is_authenticated", False) \
-            and response.mimetype == "text/html":
-        response.headers["X-Fieldside-Member"] = str(user.id)
+    if response.mimetype == "text/html" and getattr(user, "is_authenticated", False):
+        # the identity key, not user.id: after a commit that would load the user again
+        state = inspect(user, raiseerr=False)
+        if state is not None and state.identity:
+            response.headers["X-Fieldside-Member"] = str(state.identity[0])
+    return response
+
+
+#: a full batch of answered checks is a few tens of KB; refuse far bigger bodies unread
+MAX_SYNC_BYTES = 512 * 1024
+
+
+@bp.post("/offline/sync")
+@login_required
+def sync_items():
+    """The outbox's batch (static/js/outbox.js): a result per item, or 400/413 for a batch
+    that is not one (the phone keeps it)."""
+    if (request.content_length or 0) > MAX_SYNC_BYTES:
+        return jsonify(error=_("一次上传的内容太大。")), 413
+    payload = request.get_json(silent=True)
+    get_locale()  # chosen now, from the loaded member: after the commit it would reload them
+    try:
+        results = sync.sync(current_user._get_current_object(), payload)
+    except DomainError as error:
+        return jsonify(error=_(str(error))), error.status_code
+    for result in results:
+        if "error" in result:
+            result["error"] = _(result["error"])
+    response = jsonify(results=results)
+    response.headers["Cache-Control"] = "no-store"
     return response

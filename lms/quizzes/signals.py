@@ -13,3 +13,7 @@ _signals = Namespace()
 lesson_check_graded = _signals.signal("lesson-check-graded")
 #: sender: the Quiz; kwargs: user, course_id, attempt — a final quiz was passed
 final_quiz_passed = _signals.signal("final-quiz-passed")
+#: sender: None; kwargs: user, checks, now — many lesson checks of one member were graded at once
+#: (offline sync, lms.quizzes.batch): ``checks`` lists GradedCheck(lesson_id, quiz_id, passed,
+#: attempt_id, …). Receivers do what they do for ``lesson-check-graded``, set-based.
+lesson_checks_graded = _signals.signal("lesson-checks-graded")

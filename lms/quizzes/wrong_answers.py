@@ -38,39 +38,66 @@ def record_results(user_id: int, quiz: Quiz, results: Iterable[tuple[dict, bool]
     ``results`` pairs each presented snapshot entry with whether it was answered right. One
     read, then at most one INSERT and one UPDATE (each an executemany), whatever the size.
     """
-    results = list(results)
-    keys = [entry["key"] for entry, _ in results]
-    existing = {r.question_key: r for r in db.session.execute(
-        select(WrongAnswer.id, WrongAnswer.question_key, WrongAnswer.streak,
-               WrongAnswer.wrong_count, WrongAnswer.resolved_at, WrongAnswer.last_wrong_at)
-        .where(WrongAnswer.user_id == user_id, WrongAnswer.course_id == quiz.course_id,
-               WrongAnswer.question_key.in_(keys)))} if keys else {}
-    inserts, updates = [], []
-    for entry, correct in results:
-        row = existing.get(entry["key"])
-        if row is None:
-            if not correct:
-                inserts.append({"user_id": user_id, "course_id": quiz.course_id,
-                                "quiz_id": quiz.id, "question_key": entry["key"],
-                                "question": entry, "streak": 0, "wrong_count": 1,
-                                "last_wrong_at": now, "updated_at": now, "resolved_at": None})
-            continue
-        if correct and row.resolved_at is not None:
-            continue  # already out of the book: a right answer changes nothing
-        change = {"id": row.id, "question": entry, "quiz_id": quiz.id, "updated_at": now}
-        if correct:
-            streak = row.streak + 1
-            change.update(streak=streak, wrong_count=row.wrong_count,
-                          last_wrong_at=row.last_wrong_at,
-                          resolved_at=now if streak >= STREAK_TO_LEAVE else None)
-        else:
-            change.update(streak=0, wrong_count=row.wrong_count + 1, last_wrong_at=now,
-                          resolved_at=None)
-        updates.append(change)
+    record_many(user_id, [(quiz, results)], now)
+
+
+def record_many(user_id: int, graded: Iterable[tuple[Quiz, Iterable[tuple[dict, bool]]]],
+                now: datetime) -> None:
+    """:func:`record_results` for several graded attempts of one member at once (offline
+    sync): still one read, at most one INSERT and one UPDATE, in the order given."""
+    graded = [(quiz, list(results)) for quiz, results in graded]
+    pairs = {(quiz.course_id, entry["key"]) for quiz, results in graded for entry, _ in results}
+    if not pairs:
+        return
+    existing = {(r.course_id, r.question_key): r._asdict() for r in db.session.execute(
+        select(WrongAnswer.id, WrongAnswer.course_id, WrongAnswer.question_key,
+               WrongAnswer.streak, WrongAnswer.wrong_count, WrongAnswer.resolved_at,
+               WrongAnswer.last_wrong_at)
+        .where(WrongAnswer.user_id == user_id,
+               WrongAnswer.course_id.in_({c for c, _ in pairs}),
+               WrongAnswer.question_key.in_({k for _, k in pairs})))
+        if (r.course_id, r.question_key) in pairs}
+    inserts, updates = {}, {}
+    for quiz, results in graded:
+        for entry, correct in results:
+            pair = (quiz.course_id, entry["key"])
+            row = existing.get(pair)
+            if row is None:
+                if pair in inserts:  # a second attempt in the same batch: fold into the new row
+                    new = inserts[pair]
+                    new.update(question=entry, quiz_id=quiz.id, updated_at=now)
+                    if correct:
+                        new["streak"] += 1
+                        if new["streak"] >= STREAK_TO_LEAVE:
+                            new["resolved_at"] = now
+                    else:
+                        new.update(streak=0, wrong_count=new["wrong_count"] + 1,
+                                   last_wrong_at=now, resolved_at=None)
+                elif not correct:
+                    inserts[pair] = {"user_id": user_id, "course_id": quiz.course_id,
+                                     "quiz_id": quiz.id, "question_key": entry["key"],
+                                     "question": entry, "streak": 0, "wrong_count": 1,
+                                     "last_wrong_at": now, "updated_at": now,
+                                     "resolved_at": None}
+                continue
+            if correct and row["resolved_at"] is not None:
+                continue  # already out of the book: a right answer changes nothing
+            if correct:
+                row["streak"] += 1
+                if row["streak"] >= STREAK_TO_LEAVE:
+                    row["resolved_at"] = now
+            else:
+                row.update(streak=0, wrong_count=row["wrong_count"] + 1, last_wrong_at=now,
+                           resolved_at=None)
+            updates[pair] = {"id": row["id"], "question": entry, "quiz_id": quiz.id,
+                             "updated_at": now, "streak": row["streak"],
+                             "wrong_count": row["wrong_count"],
+                             "last_wrong_at": row["last_wrong_at"],
+                             "resolved_at": row["resolved_at"]}
     if inserts:
-        db.session.execute(insert(WrongAnswer), inserts)
+        db.session.execute(insert(WrongAnswer), list(inserts.values()))
     if updates:
-        db.session.execute(update(WrongAnswer), updates)
+        db.session.execute(update(WrongAnswer), list(updates.values()))
 
 
 def _count_right(row: WrongAnswer, now: datetime) -> None:

@@ -105,3 +105,68 @@ def test_a_new_release_replaces_the_old_caches_and_keeps_saved_courses(
         assert page.inner_text("h1") == "第1课"
     finally:
         page.context.set_offline(False)
+
+
+def test_studied_at_sea_synced_on_shore_exactly_once(phone_page, member, offline_course,
+                                                    outside_hosts):
+    from sqlalchemy import func, select
+
+    from lms.progress.models import CourseCompletion, LessonProgress, StudyHours
+    from lms.quizzes.models import Attempt
+
+    made = offline_course(lessons=2, checks=(0,), media=False, final=False, credit=1)
+    slug = made.course.slug
+    db.session.commit()
+    page = phone_page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, member)
+    save(page, slug)
+
+    page.context.set_offline(True)
+    try:
+        page.goto(f"{page.base}/courses/{slug}/lessons/l1")
+        for fieldset in page.query_selector_all("#check fieldset[data-key]"):
+            labels = fieldset.query_selector_all("label")
+            # the right option is "乙", wherever the shuffle put it
+            next(label for label in labels if "乙" in label.inner_text()).click()
+        page.click("#check button:has-text('提交答案')")
+        assert "已记下，联网后评分" in page.inner_text("#check")
+        page.goto(f"{page.base}/courses/{slug}/lessons/l2")
+        page.click("text=我读完了")
+        assert "已记下，联网后上传" in page.inner_text("#progress-mark")
+        queue = page.evaluate("window.localStorage.getItem('fieldside-outbox')")
+        assert len(page.evaluate("FieldsideOutbox.pending()")) == 2
+        # opened again at sea, the page remembers what is waiting
+        page.goto(f"{page.base}/courses/{slug}/lessons/l1")
+        assert "已记下，联网后评分" in page.inner_text("#check")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(LessonProgress.id))) == 0
+    finally:
+        page.context.set_offline(False)
+
+    page.evaluate("FieldsideOutbox.flush()")
+    page.wait_for_function("() => FieldsideOutbox.pending().length === 0", timeout=20000)
+    page.wait_for_function(
+        "() => document.querySelector('#check').textContent.indexOf('已评分') >= 0")
+    assert "本课已完成" in page.inner_text("#check")
+
+    def records():
+        db.session.rollback()
+        return (db.session.scalar(select(func.count(LessonProgress.id)).where(
+                    LessonProgress.completed_at.isnot(None))),
+                db.session.scalar(select(func.count(Attempt.id)).where(
+                    Attempt.state == "submitted", Attempt.passed.is_(True))),
+                db.session.scalar(select(func.count(CourseCompletion.id))),
+                db.session.scalar(select(func.count(StudyHours.id))))
+
+    assert records() == (2, 1, 1, 1)
+    # the same queue sent again (a resend after a lost answer) changes nothing
+    page.evaluate("q => window.localStorage.setItem('fieldside-outbox', q)", queue)
+    page.evaluate("FieldsideOutbox.flush()")
+    page.wait_for_function("() => FieldsideOutbox.pending().length === 0", timeout=20000)
+    assert records() == (2, 1, 1, 1)
+    page.reload()
+    assert "本课已完成" in page.inner_text("#check")
+    assert errors == []
+    assert outside_hosts(page.requested) == []

@@ -199,10 +199,93 @@
     box.hidden = !any && !box.getAttribute("data-empty");
   }
 
+  // ---- the lesson page: 我读完了 and the check's answers through the outbox --------------------
+  function lessonPage(box) {
+    var outbox = window.FieldsideOutbox;
+    if (!outbox || !member) { return; }
+    var url = box.getAttribute("data-sync-url");
+    var lessonId = parseInt(box.getAttribute("data-lesson"), 10);
+    var check = document.querySelector("#check form.quiz-form");
+    var match = check && /attempts\/(\d+)\/submit/.exec(check.getAttribute("action"));
+    var attemptId = match ? parseInt(match[1], 10) : null;
+    var done = document.querySelector("#progress-mark form");
+    var saved = !!savedOf(member)[box.getAttribute("data-slug")];
+
+    function queueing() { return saved || window.navigator.onLine === false; }
+    function note(form, text) {
+      var p = document.createElement("p");
+      p.className = "notice offline-note";
+      p.setAttribute("role", "status");
+      p.textContent = text;
+      form.parentNode.replaceChild(p, form);
+      return p;
+    }
+    function values(form, name) {
+      var out = [], inputs = form.querySelectorAll("[name='" + name + "']");
+      for (var i = 0; i < inputs.length; i++) {
+        if ((inputs[i].type === "radio" || inputs[i].type === "checkbox") && !inputs[i].checked) { continue; }
+        out.push(inputs[i].value);
+      }
+      return out;
+    }
+    var notes = {};
+    var waiting = outbox.pending(member);
+    for (var i = 0; i < waiting.length; i++) {
+      var body = waiting[i].body || {};
+      if (check && check.parentNode && body.kind === "check_answers" && body.attempt === attemptId) {
+        notes.check = note(check, box.getAttribute("data-queued-check"));
+      } else if (done && done.parentNode && body.kind === "lesson_read" && body.lesson === lessonId) {
+        notes.read = note(done, box.getAttribute("data-queued-read"));
+      }
+    }
+    if (check && check.parentNode) {
+      check.addEventListener("submit", function (event) {
+        if (!queueing()) { return; }
+        event.preventDefault();
+        var answers = {}, shown = check.querySelectorAll("input[name=shown]");
+        for (var k = 0; k < shown.length; k++) { answers[shown[k].value] = values(check, "q-" + shown[k].value); }
+        var id = outbox.add(url, "check_answers", { kind: "check_answers", attempt: attemptId,
+                                                    answers: answers, member: member });
+        notes.check = note(check, box.getAttribute(id ? "data-queued-check" : "data-not-kept"));
+      });
+    }
+    if (done && done.parentNode) {
+      done.addEventListener("submit", function (event) {
+        if (!queueing()) { return; }
+        event.preventDefault();
+        var id = outbox.add(url, "lesson_read", { kind: "lesson_read", lesson: lessonId, member: member });
+        notes.read = note(done, box.getAttribute(id ? "data-queued-read" : "data-not-kept"));
+      });
+    }
+    // a check that needs the network to start (timed, or a retry) says so instead of failing
+    var starts = document.querySelectorAll("#check form[action$='/start']");
+    for (var s = 0; s < starts.length; s++) {
+      starts[s].addEventListener("submit", function (event) {
+        if (window.navigator.onLine !== false) { return; }
+        event.preventDefault();
+        note(this, box.getAttribute("data-online-only"));
+      });
+    }
+    outbox.onResult(function (item, result) {
+      var body = item.body || {};
+      if (result.ok && body.kind === "check_answers" && body.attempt === attemptId && notes.check) {
+        notes.check.textContent = fill(box.getAttribute(result.passed ? "data-passed" : "data-missed"),
+                                       { right: result.right, needed: result.needed });
+      } else if (result.ok && body.kind === "lesson_read" && body.lesson === lessonId && notes.read) {
+        notes.read.textContent = box.getAttribute("data-read");
+      } else if (!result.ok && notes[body.kind === "lesson_read" ? "read" : "check"] &&
+                 (body.attempt === attemptId || body.lesson === lessonId)) {
+        notes[body.kind === "lesson_read" ? "read" : "check"].textContent = result.error;
+      }
+    });
+  }
+
   function start() {
     var box = document.getElementById("offline-save");
     if (box) { saveBox(box); }
     if (member) { markSaved(); }
+    var lesson = document.getElementById("offline-lesson");
+    if (lesson) { lessonPage(lesson); }
     var list = document.getElementById("offline-saved-list");
     if (list) { listSaved(list); }
   }
