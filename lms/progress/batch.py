@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import case, func, insert, select, update
 
+from lms.auth.models import User
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.orgs.models import Organization
-from lms.progress import years
+from lms.progress import signals, years
 from lms.progress.models import (
     CourseCompletion,
     Enrollment,
@@ -85,7 +86,23 @@ def reach_ends(user, ends: Iterable[tuple[int, int, bool]], now: datetime) -> se
         db.session.execute(insert(LessonProgress), inserts)
     if updates:
         db.session.execute(update(LessonProgress), updates)
+    newly = [r["lesson_id"] for r in inserts if r["completed_at"]] + [
+        lesson_id for lesson_id, row in rows.items()
+        if row.completed_at is None and wanted[lesson_id][1]]
+    if newly and signals.lesson_completed.receivers:
+        # as _reach_end does for each lesson it completes (two reads, only when someone listens)
+        lessons = {lesson.id: lesson for lesson in db.session.scalars(
+            select(Lesson).where(Lesson.id.in_(newly)))}
+        member = _member(user)
+        for row in db.session.scalars(select(LessonProgress).where(
+                LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(newly))):
+            signals.lesson_completed.send(row, user=member, lesson=lessons[row.lesson_id])
     return complete_courses(user, courses, now)
+
+
+def _member(user) -> User:
+    """The User itself for receivers (the sync passes a light snapshot of it)."""
+    return user if isinstance(user, User) else db.session.get(User, user.id)
 
 
 def complete_courses(user, course_ids: Iterable[int], now: datetime) -> set[int]:
@@ -115,30 +132,35 @@ def complete_courses(user, course_ids: Iterable[int], now: datetime) -> set[int]
     org_path = select(Organization.path).where(
         Organization.id == (user.org_id or 0)).scalar_subquery()
     rows = db.session.execute(
-        select(Course.id, Course.title, Course.version, Course.credit_hours,
-               func.coalesce(lessons.c.live, 0), func.coalesce(lessons.c.pending, 0),
+        select(Course, func.coalesce(lessons.c.live, 0), func.coalesce(lessons.c.pending, 0),
                final, final_passed, org_path)
         .outerjoin(lessons, lessons.c.course_id == Course.id)
         .where(Course.id.in_(course_ids), ~completed_before)).all()
-    completed = []
-    path = rows[0][-1] if rows else ""
-    for course_id, title, version, credit, live, pending, final_id, passed, _path in rows:
-        if pending or (final_id is None and not live) or (final_id is not None and not passed):
-            continue
-        completed.append((course_id, title, version, float(credit or 0)))
+    completed = [(course, path) for course, live, pending, final_id, passed, path in rows
+                 if not (pending or (final_id is None and not live)
+                         or (final_id is not None and not passed))]
     if not completed:
         return set()
     db.session.execute(insert(CourseCompletion), [
-        {"user_id": user.id, "course_id": c, "completed_at": now, "course_version": v}
-        for c, _, v, _ in completed])
-    credited = [(c, t, h) for c, t, _, h in completed if h > 0]
+        {"user_id": user.id, "course_id": course.id, "completed_at": now,
+         "course_version": course.version} for course, _ in completed])
+    credited = [{"user_id": user.id, "year": years.year_of(now), "category": "online",
+                 "hours": float(course.credit_hours), "source": "course",
+                 "source_id": course.id, "reason": course.title[:200], "recorded_at": now,
+                 "org_path": path or "", "recorded_by_id": None}
+                for course, path in completed if float(course.credit_hours or 0) > 0]
     if credited:
-        db.session.execute(insert(StudyHours), [
-            {"user_id": user.id, "year": years.year_of(now), "category": "online", "hours": h,
-             "source": "course", "source_id": c, "reason": t[:200], "recorded_at": now,
-             "org_path": path or "", "recorded_by_id": None}
-            for c, t, h in credited])
-    return {c for c, _, _, _ in completed}
+        db.session.execute(insert(StudyHours), credited)
+    if signals.courses_completed.receivers:
+        # read back for their ids (one read: an INSERT … RETURNING of several rows is sent row
+        # by row wherever the returned order is not guaranteed)
+        courses = {course.id: course for course, _ in completed}
+        completions = db.session.scalars(select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id,
+            CourseCompletion.course_id.in_(courses))).all()
+        signals.courses_completed.send(None, user=_member(user), completed=[
+            (completion, courses[completion.course_id]) for completion in completions])
+    return {course.id for course, _ in completed}
 
 
 def on_lesson_checks_graded(_sender, *, user, checks, now, **_):
@@ -156,6 +178,7 @@ def on_lesson_checks_graded(_sender, *, user, checks, now, **_):
 
 
 def connect_signals() -> None:
-    from lms.quizzes import signals
+    """Called by ``create_app``, with the other receivers."""
+    from lms.quizzes import signals as quiz_signals
 
-    signals.lesson_checks_graded.connect(on_lesson_checks_graded)
+    quiz_signals.lesson_checks_graded.connect(on_lesson_checks_graded)

@@ -10,3 +10,8 @@ _signals = Namespace()
 course_completed = _signals.signal("course-completed")
 #: sender: the LessonProgress; kwargs: user, lesson — a lesson became complete
 lesson_completed = _signals.signal("lesson-completed")
+#: sender: None; kwargs: user, completed — several courses of one member completed in one batch
+#: write (the offline sync, lms.progress.batch): ``completed`` lists (CourseCompletion, Course).
+#: Sent instead of ``course-completed`` for each, so a receiver of that one takes this too
+#: (tests/offline/test_sync.py holds every receiver to it).
+courses_completed = _signals.signal("courses-completed")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from lms.audit.services import record
 from lms.core.clock import utcnow
@@ -62,11 +62,26 @@ def on_course_completed(completion, *, user, course, **_) -> None:
             issuer_name=issuer_of(user.org_id)))
 
 
+def on_courses_completed(_sender, *, user, completed, **_) -> None:
+    """The same for several completions of one member at once (the offline sync): the issuer
+    looked up once, the certificates written in one INSERT."""
+    if not completed:
+        return
+    issuer = issuer_of(user.org_id)
+    db.session.execute(insert(Certificate), [
+        {"code": new_code(), "user_id": user.id, "course_id": course.id,
+         "completion_id": completion.id, "issued_at": completion.completed_at,
+         "member_name": user.name, "course_title": course.title,
+         "hours": float(course.credit_hours or 0), "issuer_name": issuer}
+        for completion, course in completed])
+
+
 def connect_signals() -> None:
     """Called by ``create_app``."""
     from lms.progress import signals
 
     signals.course_completed.connect(on_course_completed)
+    signals.courses_completed.connect(on_courses_completed)
 
 
 def find(code_text: str) -> Certificate | None:

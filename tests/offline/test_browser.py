@@ -149,7 +149,7 @@ def test_studied_at_sea_synced_on_shore_exactly_once(phone_page, member, offline
     page.wait_for_function("() => FieldsideOutbox.pending().length === 0", timeout=20000)
     page.wait_for_function(
         "() => document.querySelector('#check').textContent.indexOf('已评分') >= 0")
-    assert "本课已完成" in page.inner_text("#check")
+    assert "这一课学完了" in page.inner_text("#check")
 
     def records():
         db.session.rollback()

@@ -103,6 +103,11 @@ def test_offline_grading_credits_exactly_what_online_grading_does(
 
     assert records(member) == records(member_b)
     assert records(member)[3] == [(1.5, "course", made.course.id, "online")]
+    # the 结业证书 (reports) is issued from the completion either way
+    from lms.reports.models import Certificate
+
+    assert sorted(c.user_id for c in db.session.scalars(select(Certificate))) == \
+        sorted([member.id, member_b.id])
 
 
 def test_a_check_is_graded_against_the_questions_the_member_saw(app, member, offline_course):
@@ -237,3 +242,15 @@ def test_a_full_batch_costs_the_same_statements_as_a_small_one(app, make_user, t
     assert (small[0], big[0]) == (10, 100)
     assert big[1] == small[1]
     assert count(StudyHours) == 11
+
+
+def test_every_receiver_of_a_course_completion_also_takes_the_batch_form(app):
+    """The sync completes courses set-based and sends ``courses_completed`` once instead of
+    ``course_completed`` per course: a receiver of the one must take the other too."""
+    from lms.progress import signals
+
+    def modules(signal):
+        return {getattr(fn, "__module__", None) for fn in signal.receivers_for(None)}
+
+    assert modules(signals.course_completed) <= modules(signals.courses_completed)
+    assert modules(signals.course_completed)  # the 结业证书 at least
