@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_signals(app)
     register_request_hooks(app)
@@ -48,6 +49,13 @@ def register_extensions(app: Flask) -> None:
     install_template_gettext(app)
     login_manager.init_app(app)
     database.register_sqlite_pragmas(app)
+
+
+def register_converters(app: Flask) -> None:
+    from lms.core.boundary import BoundedIntConverter
+
+    # before the blueprints: each rule takes its converters from the map when it is added
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_blueprints(app: Flask) -> None:
@@ -82,19 +90,30 @@ def register_signals(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from lms.core.boundary import refuse_control_characters
     from lms.core.web import set_security_headers
 
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    # first of all before_request hooks: nothing else reads a request this refuses
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters)
     app.after_request(set_security_headers)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from sqlalchemy.exc import DataError
+
+    from lms.core.boundary import refuse_bad_value
+    from lms.core.files import DiskFull
     from lms.core.web import render_error
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    # a number past the database's range (PostgreSQL: DataError; SQLite: OverflowError)
+    app.register_error_handler(DataError, refuse_bad_value)
+    app.register_error_handler(OverflowError, refuse_bad_value)
+    app.register_error_handler(DiskFull, render_error)
 
 
 def register_template_helpers(app: Flask) -> None:

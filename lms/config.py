@@ -86,6 +86,9 @@ def from_environment(folder: Path) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        #: media quotas in MB (0: none): a course's files, and all the courses of one owner
+        "MEDIA_QUOTA_COURSE_MB": int(os.environ.get("MEDIA_QUOTA_COURSE_MB", "200")),
+        "MEDIA_QUOTA_TRAINER_MB": int(os.environ.get("MEDIA_QUOTA_TRAINER_MB", "2000")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("FIELDSIDE_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_CN", "en"],

@@ -2,6 +2,7 @@
 Flask-Migrate bound where migrations run."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -83,6 +84,7 @@ def register_sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        _owner_only(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -90,6 +92,18 @@ def register_sqlite_pragmas(app: Flask) -> None:
         # a write is what busy_timeout cannot cover (SECURITY.md, SQLite)
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _owner_only(database: str | None) -> None:
+    """The database, its WAL and shared-memory files readable by the server's user alone (0600,
+    like the secret key): they hold every password hash and the audit trail."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.chmod(database + suffix, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -1,6 +1,8 @@
 """Authoring: course packs in and out (`flask courses …`), and the trainer's editor."""
 from flask import Blueprint
 
+from lms.core.hooks import add_page_extra
+
 bp = Blueprint("authoring", __name__, url_prefix="/authoring", cli_group="courses")
 
 
@@ -25,5 +27,17 @@ def _register_first_start(state):
 
 
 bp.record_once(_register_first_start)
+
+
+def _media_extra(user, courses):
+    """The media route (courses) asks whether ``user`` may edit a course holding a file: a
+    draft's images and audio are its authors' until it is published."""
+    from lms.authoring.permissions import can_edit
+
+    return {"may_edit": any(course is not None and can_edit(user, course)
+                            for course in courses)}
+
+
+add_page_extra(bp, "media", _media_extra)
 
 from lms.authoring import cli, models, questions_cli, views  # noqa: E402,F401

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
 from lms.audit.services import record
 from lms.authoring.permissions import ensure_editor
@@ -56,6 +57,7 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
     same = next((m for m in rows if m.sha256 == sha), None)
     if same is not None:
         return same
+    check_quota(course, len(data), sum(m.size for m in rows))
     stem = safe_stem(filename) or sha[:12]
     taken = {m.path for m in rows}
     path = f"media/{stem}{ext}"
@@ -71,6 +73,26 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
            detail={"sha256": sha, "size": len(data), "type": content_type})
     db.session.commit()
     return row
+
+
+def check_quota(course: Course, size: int, course_used: int) -> None:
+    """Media quotas (``MEDIA_QUOTA_COURSE_MB`` a course, ``MEDIA_QUOTA_TRAINER_MB`` over all the
+    courses of the course's owner; 0 switches one off): one trainer cannot fill the disk that
+    every sign-in writes to."""
+    config = current_app.config
+    per_course = config.get("MEDIA_QUOTA_COURSE_MB", 0) * 1024 * 1024
+    if per_course and course_used + size > per_course:
+        raise ValidationFailed(f"这门课程的图片和音频已用 {course_used / 1024 / 1024:.1f} MB，"
+                               f"再加这个文件会超过每门课程 {per_course // 1024 // 1024} MB 的上限。"
+                               "请先删去不用的文件或压缩后再传。")
+    per_trainer = config.get("MEDIA_QUOTA_TRAINER_MB", 0) * 1024 * 1024
+    if per_trainer and course.owner_id is not None:
+        used = db.session.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(
+            Course, Course.id == MediaFile.course_id).where(Course.owner_id == course.owner_id))
+        if used + size > per_trainer:
+            raise ValidationFailed(f"这位讲师的课程已用 {used / 1024 / 1024:.1f} MB 图片和音频，"
+                                   f"再加这个文件会超过每位讲师 {per_trainer // 1024 // 1024} MB "
+                                   "的上限。请联系管理员。")
 
 
 def course_media(course: Course) -> list[MediaFile]:

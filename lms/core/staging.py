@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import current_app
 
 from lms.core.errors import ValidationFailed
+from lms.core.files import write_atomic
 from lms.core.i18n import N_
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -38,7 +39,7 @@ def park(kind: str, owner_id: int, data: bytes) -> str:
         except OSError:
             pass
     token = secrets.token_hex(16)
-    (folder / f"{owner_id}-{token}.upload").write_bytes(data)
+    write_atomic(folder / f"{owner_id}-{token}.upload", data)
     return token
 
 

@@ -27,7 +27,38 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
-    return {"ok": True}
+    """For the load balancer and the monitor: the database answers, and Redis where the rate
+    limits live there. 503 with the name of what failed otherwise (no details: it is public)."""
+    from sqlalchemy import text
+
+    from lms.extensions import db, limiter
+
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        current_app.logger.exception("healthz: the database did not answer")
+        db.session.rollback()
+        checks["database"] = "failed"
+    uri = current_app.config.get("RATELIMIT_STORAGE_URI", "memory://")
+    if uri.startswith(("redis", "rediss")):
+        try:
+            storage = limiter._storage  # None while the rate limits are switched off
+            if storage is None:  # then ask Redis all the same
+                from limits.storage import storage_from_string
+
+                storage = current_app.extensions.setdefault(
+                    "fieldside_health_redis", storage_from_string(uri))
+            checks["redis"] = "ok" if storage.check() else "failed"
+        except Exception:  # noqa: BLE001
+            checks["redis"] = "failed"
+    ok = all(value == "ok" for value in checks.values())
+    response = jsonify(ok=ok, **checks)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/sync/whoami")

@@ -10,6 +10,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from lms.core.errors import DomainError
 from lms.core.i18n import N_
 from lms.extensions import db
 
@@ -41,14 +42,37 @@ ERROR_TEXT = {
     409: (N_("内容已变化"), N_("这项操作已经完成，或内容刚被修改过。请刷新后再看。")),
     413: (N_("文件太大"), N_("上传的文件超过了大小限制。")),
     429: (N_("操作太频繁"), N_("请求次数太多，请稍等一分钟再试。")),
+    507: (N_("磁盘已满"), N_("服务器磁盘已满，刚才的内容没有保存。请联系管理员清理空间后再试。")),
     500: (N_("出错了"), N_("服务器出了点问题，请稍后再试。我们已记录下来。")),
 }
 
 
+#: the page when even the error page cannot be drawn (the database is gone, say)
+BARE_ERROR = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
+              "<title>{code}</title><h1>{code}</h1><p>服务器出了点问题，请稍后再试。</p></html>")
+
+
 def render_error(error):
-    code = error.code if isinstance(error, HTTPException) else 500
+    """Every error page. A failed write leaves the session's transaction unusable, and the page
+    (its menu reads the signed-in user's roles) would fail on it: roll back first. Should the
+    page still fail, a plain one is sent, so the response keeps the security headers
+    (after_request runs on it) instead of the server's bare 500."""
+    from lms.extensions import db
+
+    code = error.code if isinstance(error, HTTPException) else \
+        getattr(error, "status_code", 500) if isinstance(error, DomainError) else 500
     title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
-    return render_template("errors/error.html", code=code, title=_(title), text=_(text)), code
+    try:
+        db.session.rollback()
+        return render_template("errors/error.html", code=code, title=_(title),
+                               text=_(text)), code
+    except Exception:  # noqa: BLE001 - the last resort must not raise
+        current_app.logger.exception("the error page for %s failed", code)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            pass
+        return BARE_ERROR.format(code=code), code
 
 
 def flash_error(error) -> None:

@@ -5,11 +5,11 @@ decided from the file's first bytes, never from its name.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from flask import current_app
+
+from lms.core.files import write_atomic
 
 #: URL prefix the media route serves under (lesson HTML is rendered with these URLs)
 MEDIA_URL = "/media/"
@@ -58,14 +58,9 @@ def stored_path(sha256: str, ext: str) -> Path:
 
 
 def store(data: bytes, sha256: str, ext: str) -> Path:
-    """Write the bytes once under their hash (atomically; an existing file is kept)."""
-    target = stored_path(sha256, ext)
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    return target
+    """Write the bytes once under their hash (atomically; an existing file is kept). Raises
+    :class:`lms.core.files.DiskFull` when the disk is full, leaving no temp file."""
+    return write_atomic(stored_path(sha256, ext), data, keep_existing=True)
 
 
 def media_url(sha256: str, ext: str) -> str:

@@ -11,7 +11,7 @@ from lms.core.hooks import page_extras
 from lms.courses import bp, links, media
 from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
 from lms.courses.queries import catalogue as catalogue_rows
-from lms.courses.queries import course_lessons, lesson_page, visible_course
+from lms.courses.queries import course_lessons, lesson_page, visible_course, visible_to
 from lms.extensions import db
 
 YEAR = 365 * 24 * 3600
@@ -119,12 +119,24 @@ def lesson_qr(slug: str, key: str):
 @bp.get("/media/<sha>.<ext>")
 @login_required
 def media_file(sha: str, ext: str):
-    """Content-addressed: the name is the hash, so the answer may be cached for a year."""
+    """Content-addressed: the name is the hash, so the answer may be cached for a year.
+
+    Served only to those who may see a course holding the file (published and open to them), or
+    who may edit one (a draft's authors, through the "media" page extra): knowing a draft's
+    file hash is not enough."""
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
         abort(404)
-    row = db.session.scalar(select(MediaFile).where(MediaFile.sha256 == sha).limit(1))
+    row = db.session.scalar(select(MediaFile).join(Course, Course.id == MediaFile.course_id)
+                            .where(MediaFile.sha256 == sha, visible_to(current_user)).limit(1))
+    if row is None:
+        rows = list(db.session.scalars(select(MediaFile).where(MediaFile.sha256 == sha)))
+        courses = [db.session.get(Course, r.course_id) for r in rows]
+        if not rows or not page_extras("media", user=current_user, courses=courses).get(
+                "may_edit"):
+            abort(404)
+        row = rows[0]
     suffix = "." + ext
-    if row is None or media.EXTENSIONS.get(suffix) != row.content_type:
+    if media.EXTENSIONS.get(suffix) != row.content_type:
         abort(404)
     path = media.stored_path(sha, suffix)
     if not path.exists():

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.authoring import services, uploads
+from lms.core.errors import ValidationFailed
 from lms.courses import media
 from lms.courses.models import MediaFile
 from lms.extensions import db
@@ -170,3 +171,82 @@ def test_the_same_file_twice_is_one_row_and_a_clash_gets_a_new_name(client_for, 
 ])
 def test_safe_stem(name, stem):
     assert uploads.safe_stem(name) == stem
+
+
+# ---- issue 14, findings 8 and 10 --------------------------------------------------------------
+
+def test_media_quotas_per_course_and_per_trainer(app, trainer, build_course):
+    app.config.update(MEDIA_QUOTA_COURSE_MB=1, MEDIA_QUOTA_TRAINER_MB=2)
+    first, second, third = (build_course(trainer, slug=f"q{n}") for n in range(3))
+    big = 700 * 1024
+    uploads.upload_media(trainer, first, "a.png", png(pad=big))
+    with pytest.raises(ValidationFailed, match="每门课程 1 MB"):
+        uploads.upload_media(trainer, first, "b.png", png(pad=big + 1))
+    uploads.upload_media(trainer, second, "c.png", png(pad=big + 2))
+    with pytest.raises(ValidationFailed, match="每位讲师 2 MB"):
+        uploads.upload_media(trainer, third, "d.png", png(pad=big + 3))
+    assert _count() == 2
+
+
+@pytest.fixture
+def small_media_disk(app):
+    """The media folder on a 256 KB tmpfs: a real full disk (root only; skipped otherwise)."""
+    import subprocess
+
+    folder = media.media_folder()
+    for old in folder.iterdir():
+        old.unlink()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_leaves_no_temp_file_and_says_so(client_for, trainer, build_course,
+                                                     small_media_disk):
+    """A full disk left .upload-* files behind, which kept the disk full for everything else."""
+    course = build_course(trainer)
+    web = client_for(trainer)
+    page = _post(web, course, "huge.png", png(pad=400 * 1024)).get_data(as_text=True)
+    assert "磁盘已满" in page
+    assert list(small_media_disk.iterdir()) == []  # no temp file, no half a file
+    assert _count() == 0
+    # the space is free again: a small image goes in, and signing in still works
+    assert "media/small.png" in _post(web, course, "small.png", png()).get_data(as_text=True)
+    client_for(trainer)
+
+
+def test_stale_temp_files_of_a_crashed_write_are_swept(app):
+    import os
+    import time
+
+    from lms.core.files import sweep_temp_files
+
+    folder = media.media_folder()
+    stale, fresh = folder / ".upload-stale", folder / ".upload-fresh"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert sweep_temp_files(folder) == 1
+    assert not stale.exists() and fresh.exists()
+    fresh.unlink()
+
+
+def test_a_drafts_media_is_served_only_to_its_editors(client_for, trainer, other_trainer, member,
+                                                      admin, build_course):
+    """A draft course's media was served to any signed-in user who knew its hash."""
+    course = build_course(trainer)
+    row = uploads.upload_media(trainer, course, "draft.png", png())
+    url = media.media_url(row.sha256, ".png")
+    for who, status in ((trainer, 200), (admin, 200), (member, 404), (other_trainer, 404)):
+        response = client_for(who).get(url)
+        assert response.status_code == status, who.name
+        response.close()
+    services.publish_course(trainer, course)
+    response = client_for(member).get(url)
+    assert response.status_code == 200
+    response.close()

@@ -356,3 +356,23 @@ def test_question_inputs_render_each_kind(client, login, member, make_course, ki
     login(member)
     page = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
     assert f'type="{kind}"' in page
+
+
+def test_a_nul_in_a_fill_in_answer_is_refused_and_the_attempt_still_submits(client, login,
+                                                                            member, make_course):
+    """A NUL was saved, and then every submit of that attempt failed on PostgreSQL: the attempt
+    stayed in progress forever. The boundary refuses it before anything is stored."""
+    course = make_course(bank=4, draw=4)
+    login(member)
+    client.post(f"/quizzes/{course['final'].id}/start")
+    attempt = latest_attempt(member, course["final"])
+    fill = next(e for e in attempt.snapshot if e["kind"] == "fill")
+    refused = client.post(f"/quizzes/attempts/{attempt.id}/answer",
+                          data=form_of({fill["key"]: "服\x00务"}), headers=JSON)
+    assert refused.status_code == 400
+    assert refused.headers["Content-Security-Policy"]
+    assert db.session.scalar(select(Response.answer).where(
+        Response.attempt_id == attempt.id, Response.question_key == fill["key"])) in (None, [])
+    done = client.post(f"/quizzes/attempts/{attempt.id}/submit", headers=JSON)
+    assert done.status_code == 200
+    assert latest_attempt(member, course["final"]).state == "submitted"
