@@ -16,14 +16,25 @@ from lms.courses import packs
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
 def validate_command(paths):
-    """Check course packs; print every problem as path:line: message."""
-    problems = packs.validate_paths(paths)
-    for problem in problems:
+    """Check course packs; print every problem as path:line: message, then the editorial
+    warnings (docs/content-guide.md) as path:line: warning: message. Problems, including more
+    学时 than the rule allows, exit 1; warnings alone do not."""
+    from lms.courses.packs.review import review_paths
+
+    review = review_paths(paths)
+    for problem in review.problems:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} 个问题。", err=True)
+    for warning in review.warnings:
+        click.echo(_warning(warning))
+    if review.problems:
+        click.echo(f"{len(review.problems)} 个问题。", err=True)
         sys.exit(1)
-    click.echo("OK")
+    click.echo(f"OK（{len(review.warnings)} 条提醒）" if review.warnings else "OK")
+
+
+def _warning(problem) -> str:
+    where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+    return f"{where}: warning: {problem.message}"
 
 
 @bp.cli.command("import")
@@ -42,6 +53,8 @@ def import_command(paths):
         course = outcome.course
         state = "新建" if outcome.created else ("已更新" if outcome.changed else "无变化")
         click.echo(f"{course.slug}: {state}（第 {course.version} 版）{course.title}")
+        for note in outcome.notes:
+            click.echo(f"  提醒：{note}")
 
 
 @bp.cli.command("export")

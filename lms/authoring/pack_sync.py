@@ -21,7 +21,7 @@ from lms.core.i18n import N_
 from lms.core.questions import QuestionData
 from lms.courses import media
 from lms.courses.models import Course, Lesson, MediaFile
-from lms.courses.packs import CheckData, LessonData, Pack, QuizData
+from lms.courses.packs import CheckData, LessonData, Pack, QuizData, SourceRef
 from lms.courses.packs import MediaFile as PackMedia
 from lms.courses.render import render_markdown
 from lms.database import begin_write
@@ -65,18 +65,25 @@ def pack_folders(paths) -> list[Path]:
 def import_folders(paths, actor=None, ip: str = "") -> list[ImportOutcome]:
     """Validate every pack first; import all of them in one transaction, or none.
 
-    Raises ValidationFailed listing every problem of every pack.
+    A pack claiming more 学时 than the rule allows (``courses/packs/review.py``) is refused like
+    any other problem; the review's warnings come back in each outcome's ``notes``. Raises
+    ValidationFailed listing every problem of every pack.
     """
     from lms.courses.packs import read_pack  # with PyYAML: only when packs are read
+    from lms.courses.packs.review import review_pack
 
     read = [(folder, read_pack(folder)) for folder in pack_folders(paths)]
     problems = [str(p) for _, result in read for p in result.problems]
+    reviews = {folder: review_pack(folder, result.pack) for folder, result in read if result.ok}
+    problems += [str(p) for review in reviews.values() for p in review.problems]
     if problems:
         raise ValidationFailed(N_("课程包有问题，没有导入任何课程。"), problems)
     begin_write()
     try:
         outcomes = [import_pack(result.pack, folder, actor=actor, ip=ip, commit=False)
                     for folder, result in read]
+        for outcome, (folder, _) in zip(outcomes, read, strict=True):
+            outcome.notes.extend(str(w) for w in reviews[folder].warnings)
     except BaseException:
         db.session.rollback()
         raise
@@ -110,6 +117,9 @@ def import_pack(pack: Pack, folder: Path, actor=None, ip: str = "",
     course.title, course.summary, course.category = pack.title, pack.summary, pack.category
     course.required, course.credit_hours = pack.required, pack.credit_hours
     course.audience_org_id = audience.id if audience else None
+    course.sources = [dataclasses.asdict(ref) for ref in pack.sources]
+    course.credit_extra_minutes = pack.credit_extra_minutes
+    course.credit_extra_reason = pack.credit_extra_reason
     course.pack_digest = digest
     db.session.flush()
 
@@ -273,7 +283,10 @@ def course_to_pack(course: Course) -> tuple[Pack, dict[str, bytes]]:
                 category=course.category, required=course.required,
                 credit_hours=float(course.credit_hours), audience=audience,
                 lessons=tuple(lesson_data), final_quiz=final_data,
-                media=tuple(PackMedia(path=f.path, size=f.size, sha256=f.sha256) for f in files))
+                media=tuple(PackMedia(path=f.path, size=f.size, sha256=f.sha256) for f in files),
+                sources=tuple(SourceRef(**ref) for ref in course.sources or ()),
+                credit_extra_minutes=course.credit_extra_minutes or 0,
+                credit_extra_reason=course.credit_extra_reason or "")
     data = {f.path: media.stored_path(f.sha256, media.extension_for(f.content_type)).read_bytes()
             for f in files}
     return pack, data

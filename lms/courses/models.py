@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.i18n import N_
@@ -34,6 +34,11 @@ class Course(IdMixin, TimestampMixin, db.Model):
     #: sha256 over the last imported pack, so importing the same pack twice changes nothing
     pack_digest: Mapped[str] = mapped_column(String(64), default="")
     published_at: Mapped[datetime | None]
+    #: the works the course draws on and quotes: ``[{title, author, date, note}]`` in pack order
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    #: study minutes outside the lessons and quizzes that the 学时 rule counts, and what they are
+    credit_extra_minutes: Mapped[int] = mapped_column(default=0)
+    credit_extra_reason: Mapped[str] = mapped_column(String(300), default="")
 
     lessons = relationship("Lesson", back_populates="course", lazy="raise_on_sql",
                            order_by="Lesson.position")

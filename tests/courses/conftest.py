@@ -68,7 +68,7 @@ def lesson_text(front: dict, body: str) -> str:
 def media_pack_files() -> dict[str, str | bytes]:
     """The files of the small media pack, by pack path."""
     course = {"title": "渔船上的党课", "summary": "一门带图片和音频的小课，用来测试导入与阅读。",
-              "category": "实用技术", "required": False, "credit_hours": 1,
+              "category": "实用技术", "required": False, "credit_hours": 0.5,
               "audience": "all",
               "lessons": ["lessons/intro.md", "lessons/second.md", "lessons/third.md"],
               "final_quiz": "quizzes/final.yaml"}

@@ -50,7 +50,7 @@ def test_a_member_reads_a_course_on_a_phone(phone_page, member, library, outside
     sign_in(page, member)
     page.goto(page.base + "/courses/")
     assert page.locator(".course-card").count() == 4
-    assert page.locator(".course-card .tag-required").count() == 2
+    assert page.locator(".course-card .tag-required").count() == 1
     assert page.evaluate(OVERFLOW) <= 0
 
     page.click("text=党课进田间、上渔船、入微群")

@@ -162,9 +162,9 @@ def change_dangke(folder):
                       encoding="utf-8")
     first = folder / "lessons/01-fields.md"
     text = first.read_text(encoding="utf-8")
-    assert "阳江市在抓产业时，把党支部建到了哪里？" in text
-    first.write_text(text.replace("阳江市在抓产业时，把党支部建到了哪里？",
-                                  "阳江把党支部建到了哪里？"), encoding="utf-8")
+    assert "甲市抓产业时，除了村党组织，还把党的组织建到了哪里？" in text
+    first.write_text(text.replace("甲市抓产业时，除了村党组织，还把党的组织建到了哪里？",
+                                  "甲市把党的组织建到了哪里？"), encoding="utf-8")
     (folder / "lessons/06-green-grid.md").unlink()
     (folder / "lessons/07-new.md").write_text(
         "---\n" + dump({"id": "new-lesson", "title": "新的一课", "minutes": 3}) + "---\n新课正文。\n",
@@ -202,7 +202,7 @@ def test_a_changed_pack_updates_by_id_archives_and_keeps_learners_records(app, t
     assert lessons["new-lesson"][:3] == (1, False, 6)
 
     questions_before, questions = before["questions"], after["questions"]
-    assert questions["fields-q1"][0] == 2 and questions["fields-q1"][4] == "阳江把党支部建到了哪里？"
+    assert questions["fields-q1"][0] == 2 and questions["fields-q1"][4] == "甲市把党的组织建到了哪里？"
     assert questions["fields-q2"] == questions_before["fields-q2"]
     assert questions[removed][:2] == (1, True)
     assert all(questions[k][1] for k in ("green-grid-q1", "green-grid-q2", "green-grid-q3"))
@@ -246,12 +246,12 @@ def test_changing_only_course_fields_bumps_the_course_but_no_lesson(app, tmp_pat
     before = course_state("xinxing-nongmin")
     course_yaml = folder / "course.yaml"
     course_yaml.write_text(course_yaml.read_text(encoding="utf-8").replace(
-        "credit_hours: 1.5", "credit_hours: 2"), encoding="utf-8")
+        "credit_hours: 1\n", "credit_hours: 0.5\n"), encoding="utf-8")
     import_folders([folder])
     after = course_state("xinxing-nongmin")
     assert after["course"][0] == before["course"][0] + 1
     assert after["lessons"] == before["lessons"] and after["questions"] == before["questions"]
-    assert db.session.scalar(select(Course.credit_hours)) == 2
+    assert db.session.scalar(select(Course.credit_hours)) == 0.5
 
 
 def test_renaming_a_lesson_file_changes_nothing(app, tmp_path):

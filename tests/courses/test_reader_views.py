@@ -46,19 +46,19 @@ def reader(client_for, member, imported):
 
 def test_the_catalogue_shows_every_module_with_its_required_mark(reader, imported):
     html = text_of(reader.get("/courses/"))
-    assert sorted(cards(html)) == [("党课进田间、上渔船、入微群", "必修"), ("新型职业农民培训", "选修"),
-                                   ("村干部能力建设", "必修")]
+    assert sorted(cards(html)) == [("党课进田间、上渔船、入微群", "必修"), ("村干部能力建设", "选修"),
+                                   ("高素质农民培训", "选修")]
     marks = [mark for _title, mark in cards(html)]
     assert marks == sorted(marks, key=lambda mark: mark != "必修")  # 必修 first
-    assert "6 课 · 约" in html and "1.5 学时" in html
+    assert "6 课 · 约" in html and "1 学时" in html and "1.5 学时" not in html
 
 
 @pytest.mark.parametrize(("category", "titles"), [
     ("干部", ["村干部能力建设"]),
-    ("农民", ["新型职业农民培训"]),
+    ("农民", ["高素质农民培训"]),
     ("理论", ["党课进田间、上渔船、入微群"]),
     ("政策", []),
-    ("不存在", ["党课进田间、上渔船、入微群", "村干部能力建设", "新型职业农民培训"]),
+    ("不存在", ["党课进田间、上渔船、入微群", "村干部能力建设", "高素质农民培训"]),
 ])
 def test_the_catalogue_by_category(reader, category, titles):
     html = text_of(reader.get("/courses/", query_string={"category": category}))
@@ -72,10 +72,10 @@ def test_the_catalogue_by_category(reader, category, titles):
 @pytest.mark.parametrize(("q", "titles"), [
     ("渔船", ["党课进田间、上渔船、入微群"]),     # in a title
     ("干部", ["村干部能力建设"]),
-    ("阳江", ["党课进田间、上渔船、入微群"]),     # only in a summary
-    ("致富带头人", ["新型职业农民培训"]),
+    ("两个市", ["党课进田间、上渔船、入微群"]),   # only in a summary
+    ("致富带头人", ["高素质农民培训"]),
     ("  渔船  ", ["党课进田间、上渔船、入微群"]),
-    ("党", ["党课进田间、上渔船、入微群", "村干部能力建设", "新型职业农民培训"]),
+    ("党", ["党课进田间、上渔船、入微群", "村干部能力建设", "高素质农民培训"]),
     ("%", []),                                   # LIKE wildcards are literal
     ("_", []),
     ("火星", []),
@@ -145,7 +145,10 @@ def test_the_reader_pages_need_a_sign_in(client, imported):
 def test_the_course_page_has_the_outline_in_order(reader, imported):
     html = text_of(reader.get("/courses/dangke-tianjian/"))
     assert outline(html) == ["fields", "governance", "poverty", "five-good", "collective", "green-grid"]
-    assert "约 4 分钟" in html and "必修" in html and "2 学时" in html
+    assert "约 5 分钟" in html and "必修" in html and "1 学时" in html
+    # the works the course draws on, named with author and date
+    assert "资料来源" in html and "人民论坛理论研究中心 整理：《党建引领乡村振兴发展的地方实践与经验启示》" in html
+    assert "习近平：《在全国脱贫攻坚总结表彰大会上的讲话》，2021-02-25" in html
     course = imported["dangke-tianjian"]
     assert f"http://localhost/s/c{links.to_base36(course.id)}" in html
     assert 'src="/courses/dangke-tianjian/qr.svg"' in html
@@ -161,8 +164,8 @@ def test_lesson_pages_link_previous_and_next(reader):
         assert (nxt and nxt.group(1)) == (keys[number + 1] if number + 1 < len(keys) else None)
         assert f"第 {number + 1} 课，共 6 课" in html
     html = text_of(reader.get("/courses/dangke-tianjian/lessons/fields"))
-    assert "<h1>把党课送到田间、渔船和微信群</h1>" in html and "约 4 分钟" in html
-    assert '<h2>乡村振兴，关键在党</h2>' in html
+    assert "<h1>把党课送到田间、渔船和微信群</h1>" in html and "约 5 分钟" in html
+    assert '<h2>这门课从哪里来</h2>' in html
     # lesson.js makes the read-aloud button where the browser can speak; the page has none
     assert 'id="read-aloud"' not in html
     assert 'id="lesson-tools" data-read-start="朗读本课" data-read-stop="停止朗读"' in html

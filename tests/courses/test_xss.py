@@ -55,7 +55,7 @@ BODY = f"""\
 def xss_files() -> dict[str, str | bytes]:
     files = media_pack_files()
     course = {"title": f"课{SCRIPT}{BREAKER}", "summary": f"简介{ONERROR}{SINGLE}{SVG}{COMMENT}",
-              "category": "实用技术", "required": True, "credit_hours": 1, "audience": "all",
+              "category": "实用技术", "required": True, "credit_hours": 0.5, "audience": "all",
               "lessons": ["lessons/intro.md", "lessons/second.md", "lessons/third.md"],
               "final_quiz": "quizzes/final.yaml"}
     files["course.yaml"] = dump(course)

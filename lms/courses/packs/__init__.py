@@ -15,6 +15,7 @@ from .model import (
     PackResult,
     Problem,
     QuizData,
+    SourceRef,
 )
 
 _LAZY = {"read_pack": "reader", "validate_paths": "reader", "write_pack": "writer"}
@@ -37,6 +38,7 @@ __all__ = [
     "PackResult",
     "Problem",
     "QuizData",
+    "SourceRef",
     "read_pack",
     "validate_paths",
     "write_pack",

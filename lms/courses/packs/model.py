@@ -23,6 +23,8 @@ MAX_FILES = 200
 MAX_LESSONS = 30
 MAX_TITLE = 120
 MAX_SUMMARY = 500
+MAX_SOURCES = 30
+MAX_SOURCE_FIELD = 300
 
 SLUG = re.compile(r"[a-z0-9-]+")
 LESSON_ID = re.compile(r"[a-z0-9-]{1,40}")
@@ -42,6 +44,18 @@ class Problem:
         if self.line:
             return f"{self.path}:{self.line}: {self.message}"
         return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A work the course draws on or quotes (``sources`` in ``course.yaml``): its title, author or
+    publisher, date as written (``2022-10-16``, ``2019-05``, or words when the work has none), and
+    an optional note on what the course takes from it."""
+
+    title: str
+    author: str
+    date: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,11 @@ class Pack:
     lessons: tuple[LessonData, ...]
     final_quiz: QuizData | None = None
     media: tuple[MediaFile, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    #: minutes of study the lessons and quizzes do not show (a discussion, a field visit), which
+    #: the 学时 rule adds when ``credit_extra_reason`` says what they are
+    credit_extra_minutes: int = 0
+    credit_extra_reason: str = ""
 
     def questions(self) -> tuple[QuestionData, ...]:
         """Every question of the pack: lesson checks in reading order, then the final quiz."""

@@ -24,6 +24,8 @@ from .model import (
     LESSON_ID,
     MAX_LESSONS,
     MAX_MEDIA_BYTES,
+    MAX_SOURCE_FIELD,
+    MAX_SOURCES,
     MAX_SUMMARY,
     MAX_TITLE,
     MEDIA_TYPES,
@@ -33,6 +35,7 @@ from .model import (
     Pack,
     PackResult,
     Problem,
+    SourceRef,
 )
 from .quizparts import read_check, read_final_quiz
 from .yamltree import (
@@ -50,7 +53,10 @@ from .yamltree import (
 )
 
 COURSE_REQUIRED = ("title", "summary", "category", "required", "credit_hours", "lessons")
-COURSE_OPTIONAL = ("audience", "final_quiz")
+COURSE_OPTIONAL = ("audience", "final_quiz", "sources", "credit_extra")
+SOURCE_REQUIRED = ("title", "author", "date")
+SOURCE_OPTIONAL = ("note",)
+EXTRA_REQUIRED = ("minutes", "reason")
 LESSON_REQUIRED = ("id", "title", "minutes")
 LESSON_OPTIONAL = ("audio", "check")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|//")
@@ -69,17 +75,25 @@ def validate_paths(paths) -> list[Problem]:
     """Every problem of the packs at ``paths``: each path is a pack (it holds ``course.yaml`` or
     ``lessons/``) or a folder of packs (every folder in it not starting with ``.``)."""
     problems = []
+    for folder, problem in pack_folders(paths):
+        problems.extend([problem] if problem else read_pack(folder).problems)
+    return problems
+
+
+def pack_folders(paths) -> list[tuple[Path, Problem | None]]:
+    """``(pack folder, None)`` for each pack at ``paths``, or ``(path, problem)`` for a folder
+    holding no packs."""
+    found = []
     for path in map(Path, paths):
         if not path.is_dir() or (path / "course.yaml").exists() or (path / "lessons").exists():
-            problems.extend(read_pack(path).problems)
+            found.append((path, None))
             continue
         packs = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
         if not packs:
-            problems.append(Problem(str(path), 0, "no course packs here "
-                                                  "(a pack is a folder with a course.yaml)"))
-        for pack in packs:
-            problems.extend(read_pack(pack).problems)
-    return problems
+            found.append((path, Problem(str(path), 0, "no course packs here "
+                                                      "(a pack is a folder with a course.yaml)")))
+        found.extend((pack, None) for pack in packs)
+    return found
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | str:
@@ -178,8 +192,44 @@ class _PackReader:
         if hours is not None and not 0 < hours <= 100:
             src.add(fields["credit_hours"][0], f"credit_hours must be more than 0 and at most 100 "
                                                f"(got {hours:g})")
+        values["sources"] = self._sources(src, fields)
+        values["credit_extra_minutes"], values["credit_extra_reason"] = self._credit_extra(src,
+                                                                                            fields)
         quiz_file = self._path_field(src, fields, "final_quiz", "quizzes", ("yaml",))
         return values, self._lesson_list(src, fields), quiz_file
+
+    def _sources(self, src: Source, fields) -> tuple[SourceRef, ...]:
+        """``sources``: a list of ``{title, author, date, note?}``, each field one line of text."""
+        if "sources" not in fields:
+            return ()
+        key, node = fields["sources"]
+        items = sequence(src, key, node, "sources")
+        if items is None:
+            return ()
+        if len(items) > MAX_SOURCES:
+            src.add(key, f"sources lists {len(items)} works; at most {MAX_SOURCES}")
+        found = []
+        for item in items:
+            parts = mapping(src, item, "a source", SOURCE_REQUIRED, SOURCE_OPTIONAL)
+            if parts is None:
+                continue
+            values = {name: text(src, parts, name, max_len=MAX_SOURCE_FIELD, default="")
+                      for name in (*SOURCE_REQUIRED, *SOURCE_OPTIONAL)}
+            if all(v is not None for v in values.values()):
+                found.append(SourceRef(**values))
+        return tuple(found)
+
+    def _credit_extra(self, src: Source, fields) -> tuple[int, str]:
+        """``credit_extra: {minutes, reason}``: study time outside the lessons, and what it is."""
+        if "credit_extra" not in fields:
+            return 0, ""
+        parts = mapping(src, fields["credit_extra"][1], "credit_extra", EXTRA_REQUIRED,
+                        at=fields["credit_extra"][0])
+        if parts is None:
+            return 0, ""
+        minutes = integer(src, parts, "minutes", 1, 600)
+        reason = text(src, parts, "reason", max_len=MAX_SOURCE_FIELD)
+        return minutes or 0, reason or ""
 
     def _lesson_list(self, src: Source, fields) -> list[str]:
         if "lessons" not in fields:

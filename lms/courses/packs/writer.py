@@ -117,7 +117,14 @@ def _number(value: float) -> float | int:
 def _course(pack: Pack, files: list[str]) -> dict:
     data = {"title": pack.title, "summary": pack.summary, "category": pack.category,
             "required": pack.required, "credit_hours": _number(pack.credit_hours),
-            "audience": pack.audience, "lessons": files}
+            "audience": pack.audience}
+    if pack.sources:
+        data["sources"] = [{"title": ref.title, "author": ref.author, "date": ref.date,
+                            **({"note": ref.note} if ref.note else {})} for ref in pack.sources]
+    if pack.credit_extra_minutes:
+        data["credit_extra"] = {"minutes": pack.credit_extra_minutes,
+                                "reason": pack.credit_extra_reason}
+    data["lessons"] = files
     if pack.final_quiz:
         data["final_quiz"] = FINAL_QUIZ
     return data
