@@ -235,6 +235,7 @@ def _content(courses, *names) -> list[str]:
     texts = list(names)
     for course in courses:
         texts += [course.title, course.summary]
+        texts += [value for ref in course.sources for value in ref.values() if value]
     texts += db.session.scalars(select(Lesson.title).where(
         Lesson.course_id.in_([c.id for c in courses]))).all()
     return texts

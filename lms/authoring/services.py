@@ -21,6 +21,7 @@ from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.core.i18n import N_
 from lms.courses import media
 from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
+from lms.courses.packs import review
 from lms.courses.packs.model import LESSON_ID, MAX_LESSONS, MAX_SUMMARY, MAX_TEXT_BYTES, MAX_TITLE
 from lms.courses.packs.model import SLUG as SLUG_RE
 from lms.courses.render import render_markdown
@@ -120,27 +121,33 @@ def live_lessons(course: Course) -> list[Lesson]:
         Lesson.course_id == course.id, Lesson.archived.is_(False)).order_by(Lesson.position)))
 
 
-#: minutes of reading that make one 学时 for a course without any check or quiz
-MINUTES_PER_HOUR = 60
-
-
-def reading_hours(course: Course) -> float:
-    """The course's reading time in hours (live lessons)."""
-    minutes = db.session.scalar(select(func.coalesce(func.sum(Lesson.minutes), 0)).where(
+def study_minutes(course: Course) -> int:
+    """The minutes the 学时 rule counts (``lms/courses/packs/review.py``, the same rule as for
+    packs): live lessons' minutes, one minute per question a member answers (each live lesson
+    check's questions, the final quiz's draw), and the course's stated extra time."""
+    lessons = db.session.scalar(select(func.coalesce(func.sum(Lesson.minutes), 0)).where(
         Lesson.course_id == course.id, Lesson.archived.is_(False)))
-    return round(minutes / MINUTES_PER_HOUR, 2)
+    counts = db.session.execute(
+        select(Quiz.lesson_id, Quiz.draw, func.count(Question.id))
+        .join(Question, Question.quiz_id == Quiz.id)
+        .outerjoin(Lesson, Lesson.id == Quiz.lesson_id)
+        .where(Quiz.course_id == course.id, Quiz.archived.is_(False),
+               Question.archived.is_(False), func.coalesce(Lesson.archived, False).is_(False))
+        .group_by(Quiz.id, Quiz.lesson_id, Quiz.draw)).all()
+    answered = sum(count if lesson_id is not None else min(draw or count, count)
+                   for lesson_id, draw, count in counts)
+    extra = course.credit_extra_minutes if course.credit_extra_reason else 0
+    return int(lessons) + review.QUESTION_MINUTES * answered + (extra or 0)
 
 
 def hours_problems(course: Course, credit_hours: float) -> list[str]:
-    """The 学时 cap: a course with no lesson check and no final quiz holding a question
-    (nothing to pass but reading) credits at most its reading time."""
-    tested = db.session.scalar(select(func.count(Question.id)).join(
-        Quiz, Quiz.id == Question.quiz_id).where(
-        Question.course_id == course.id, Question.archived.is_(False),
-        Quiz.archived.is_(False)))
-    limit = reading_hours(course)
-    if not tested and float(credit_hours) > limit:
-        return [f"这门课程没有随堂测验和期末测验，学时不能超过阅读时间（{limit:g} 学时）。"]
+    """The 学时 rule: a course credits at most one 学时 per 45 minutes of study, to the
+    nearest half."""
+    minutes = study_minutes(course)
+    limit = review.hours_for(minutes)
+    if float(credit_hours) > limit:
+        return [f"学时不能超过 {limit:g}：课文阅读时间加答题时间共约 {minutes} 分钟，"
+                f"每 {review.MINUTES_PER_HOUR} 分钟计 1 学时，按半学时取整。"]
     return []
 
 

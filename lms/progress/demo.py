@@ -38,7 +38,8 @@ HISTORY = {
         "courses": [(0, None), (1, None), (2, None)],
         "manual": [(0.1, 8, "manual", "县委党校春训集中培训一天"), (0.3, 4, "meeting", "主题党日集体学习"),
                    (0.5, 4, "meeting", "第二季度党课"), (0.7, 4, "meeting", "主题党日集体学习"),
-                   (0.8, 4, "meeting", "第三季度党课"), (0.9, 4, "meeting", "党员大会专题学习")],
+                   (0.8, 4, "meeting", "第三季度党课"), (0.9, 4, "meeting", "党员大会专题学习"),
+                   (0.95, 4, "meeting", "党小组会集体学习")],
     },
     "13900000010": {  # 林阿水: one course passed, halfway through a second
         "courses": [(0, None), (1, 3)],

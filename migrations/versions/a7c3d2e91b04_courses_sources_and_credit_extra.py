@@ -2,7 +2,7 @@
 the lessons that the 学时 rule counts, with its reason)
 
 Revision ID: a7c3d2e91b04
-Revises: efb28643f10f
+Revises: 7ce71b003abd
 Create Date: 2026-12-04 14:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3d2e91b04'
-down_revision = 'efb28643f10f'
+down_revision = '7ce71b003abd'
 branch_labels = None
 depends_on = None
 

@@ -52,7 +52,7 @@ def build_course(app):
 
     def build(owner, *, publish: bool = False, title: str = "党课进田间", slug: str = ""):
         course = services.create_course(owner, title=title, summary="把党课送到田间地头。",
-                                        category="理论", required=True, credit_hours=2,
+                                        category="理论", required=True, credit_hours=0.5,
                                         slug=slug, audience=home_org(owner))
         first = services.add_lesson(owner, course, title="党课送到田间", minutes=5)
         services.update_lesson(owner, first, title=first.title, minutes=5, body=BODY, audio=None)

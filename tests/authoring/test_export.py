@@ -35,7 +35,7 @@ def test_a_bank_exports_and_reads_back_the_same(client_for, trainer, build_cours
 def test_a_bank_moves_to_another_course_unchanged(client_for, trainer, build_course, fmt):
     source = build_course(trainer, slug="source")
     target = services.create_course(trainer, title="另一门课", summary="简介", category="政策",
-                                    required=False, credit_hours=1,
+                                    required=False, credit_hours=0.5,
                                     audience=home_org(trainer))
     lesson = services.add_lesson(trainer, target, title="第一课")
     quiz = bank.final_quiz(source)
@@ -80,7 +80,7 @@ def test_a_web_course_exported_and_imported_elsewhere_is_the_same(client_for, tr
                            body=lesson.body + "\n![渔船](media/boat.png)\n",
                            audio="media/talk.mp3")
     services.update_course(trainer, course, title=course.title, summary=course.summary,
-                           category="干部", required=False, credit_hours=1.5,
+                           category="干部", required=False, credit_hours=0.5,
                            audience=tree["a"])
     before, before_media = course_to_pack(course)
     response = web.get(f"/authoring/courses/{course.id}/pack.zip")

@@ -82,7 +82,7 @@ def test_audience_must_be_in_the_authors_scope(propaganda, tree):
 def test_audience_reaches_only_that_subtree(trainer, member, member_b, tree, build_course):
     course = build_course(trainer, publish=True)
     services.update_course(trainer, course, title=course.title, summary=course.summary,
-                           category=course.category, required=True, credit_hours=2,
+                           category=course.category, required=True, credit_hours=0.5,
                            audience=tree["a"])
     assert visible_course(member, course.slug) is not None
     assert visible_course(member_b, course.slug) is None
@@ -339,6 +339,6 @@ def test_a_course_without_any_check_credits_at_most_its_reading_time(propaganda)
 
 
 def test_a_course_with_a_quiz_keeps_its_hours(trainer, build_course):
-    course = build_course(trainer)  # 9 minutes of reading, 2 学时, a check and a final quiz
+    course = build_course(trainer)  # 9 minutes of reading, 0.5 学时, a check and a final quiz
     services.publish_course(trainer, course)
-    assert (course.status, course.credit_hours) == ("published", 2)
+    assert (course.status, course.credit_hours) == ("published", 0.5)

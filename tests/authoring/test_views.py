@@ -20,11 +20,11 @@ def test_a_course_is_built_through_the_pages(client_for, trainer, member):
     web = client_for(trainer)
     response = web.post("/authoring/courses/new", data={
         "title": "渔船上的党课", "summary": "出海也能学。", "category": "实用技术",
-        "required": "y", "credit_hours": "1.5", "audience": str(trainer.org_id), "slug": "boat-lessons"})
+        "required": "y", "credit_hours": "0.5", "audience": str(trainer.org_id), "slug": "boat-lessons"})
     assert response.status_code == 302
     course = db.session.scalar(select(Course).where(Course.slug == "boat-lessons"))
     assert (course.title, course.required, course.credit_hours, course.status) == (
-        "渔船上的党课", True, 1.5, "draft")
+        "渔船上的党课", True, 0.5, "draft")
     response = web.post(f"/authoring/courses/{course.id}/lessons",
                         data={"title": "出海前", "minutes": "4", "key": "before-sea"})
     lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
