@@ -2,7 +2,7 @@
 the lessons that the 学时 rule counts, with its reason)
 
 Revision ID: a7c3d2e91b04
-Revises: 7ce71b003abd
+Revises: c2fcee271656
 Create Date: 2026-12-04 14:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3d2e91b04'
-down_revision = '7ce71b003abd'
+down_revision = 'c2fcee271656'
 branch_labels = None
 depends_on = None
 
