@@ -64,6 +64,9 @@ def from_environment(folder: Path) -> dict:
         "HOURS_TARGET_MEMBER": _float_env("HOURS_TARGET_MEMBER", 32),
         "HOURS_TARGET_CADRE": _float_env("HOURS_TARGET_CADRE", 56),
         "HOURS_TARGET_NON_MEMBER": _float_env("HOURS_TARGET_NON_MEMBER", 0),
+        #: a member placed after a required course's due date gets this many days from their
+        #: joining before the course shows as overdue for them
+        "NEW_MEMBER_DAYS": int(_float_env("NEW_MEMBER_DAYS", 30)),
         #: how often each kind of meeting is due (DOMAIN §2: 党员大会 quarterly, 支委会 and
         #: 党小组会 monthly, 党课 at least quarterly, 主题党日 monthly); "month", "quarter" or
         #: "year", or "none" for no schedule; e.g. MEETING_FREQUENCY="lecture=month"

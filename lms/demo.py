@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 import click
 from flask import Flask
@@ -14,6 +15,7 @@ from sqlalchemy import select, update
 
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
+from lms.core.clock import utcnow
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.orgs.models import Membership, Organization
@@ -80,8 +82,10 @@ def create_demo(app: Flask, echo=click.echo) -> str:
     for phone, name, home, status, roles, flags, _label in ACCOUNTS:
         user = users.get(phone)
         if user is None:
+            # the demo county's people have been on the books for years, so a required
+            # course's due date binds them (a member placed today gets NEW_MEMBER_DAYS)
             user = User(phone=phone, name=name, status=status, org_id=orgs[home].id, **flags,
-                        password_hash=password_hash)
+                        password_hash=password_hash, created_at=utcnow() - timedelta(days=3 * 365))
             db.session.add(user)
             db.session.flush()
             for role, code in roles:

@@ -127,7 +127,7 @@ def update_check_settings(actor, quiz: Quiz, *, mastery_required: int | None,
     course = db.session.get(Course, quiz.course_id)
     ensure_editor(actor, course)
     if quiz.lesson_id is None:
-        raise Conflict(N_("期末测验没有“答对几题”的设置。"))
+        raise Conflict(N_("结业测验没有“答对几题”的设置。"))
     count = live_count(quiz)
     if mastery_required is not None and not 1 <= mastery_required <= max(count, 1):
         raise ValidationFailed(f"答对题数应在 1 到 {count} 之间（共 {count} 题）；留空表示全部答对。")

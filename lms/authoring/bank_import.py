@@ -88,7 +88,7 @@ def read_bank(fmt: str, data: bytes) -> ReadResult:
 def target_label(course: Course, target: str) -> tuple[str, Lesson | None]:
     """``final`` or a live lesson's key → (label, lesson). Raises ValidationFailed."""
     if target == "final":
-        return "期末测验", None
+        return "结业测验", None
     lesson = db.session.scalar(select(Lesson).where(
         Lesson.course_id == course.id, Lesson.key == target, Lesson.archived.is_(False)))
     if lesson is None:

@@ -170,7 +170,7 @@ def publish_problems(course: Course) -> list[str]:
         count = counts.get(quiz.id, 0)
         if quiz.lesson_id is None:
             if quiz.draw > count:
-                problems.append(f"期末测验每次抽 {quiz.draw} 题，但题库只有 {count} 题。")
+                problems.append(f"结业测验每次抽 {quiz.draw} 题，但题库只有 {count} 题。")
         elif quiz.lesson_id in titles and (quiz.mastery_required or 0) > count:
             problems.append(f"《{titles[quiz.lesson_id]}》的随堂测验要求答对 "
                             f"{quiz.mastery_required} 题，但只有 {count} 题。")

@@ -33,6 +33,11 @@ RECENT_RESULTS = 5
 
 # ---- shared pieces --------------------------------------------------------------------------
 
+def as_date(value) -> date | None:
+    """SQLite returns an untyped scalar subquery or aggregate of dates as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _min_due_for_org(org_id, course_id=None):
     """Earliest due date of the assignments over ``org_id`` (its own node or an ancestor)."""
     assigned_at = aliased(Organization)
@@ -104,11 +109,8 @@ class CourseLine:
     done: int = 0
     resume_key: str | None = None
     resume_title: str | None = None
-
-    @property
-    def overdue(self) -> bool:
-        return self.completed_at is None and self.due_on is not None and \
-            self.due_on < years.today()
+    #: past the member's own due date (years.is_overdue), set when the line is built
+    overdue: bool = False
 
 
 @dataclass
@@ -212,8 +214,10 @@ def my_study(user: User) -> MyStudy:
     if user.org_id:
         rows = db.session.execute(_REQUIRED_COURSES,
                                   {"user_id": user.id, "org_id": user.org_id}).all()
-        required = [CourseLine(course_id=r[0], slug=r[1], title=r[2], due_on=r[3],
-                               completed_at=r[4]) for r in rows]
+        required = [CourseLine(course_id=r[0], slug=r[1], title=r[2],
+                               due_on=years.due_for(user, as_date(r[3])), completed_at=r[4],
+                               overdue=years.is_overdue(user, as_date(r[3]), r[4] is not None))
+                    for r in rows]
     rows = db.session.execute(_COURSES_UNDER_WAY, {"user_id": user.id}).all()
     in_progress = [CourseLine(course_id=r[0], slug=r[1], title=r[2], lessons=r[3], done=r[4],
                               resume_key=r[5], resume_title=r[6]) for r in rows]
@@ -292,11 +296,8 @@ class CourseMark:
     due_on: date | None
     done_lessons: set[int]
     resume_key: str | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.completed_at is None and self.due_on is not None and \
-            self.due_on < years.today()
+    #: past the member's own due date (years.is_overdue)
+    overdue: bool = False
 
 
 def course_mark(user: User, course: Course, lessons: list[Lesson]) -> CourseMark:
@@ -313,10 +314,10 @@ def course_mark(user: User, course: Course, lessons: list[Lesson]) -> CourseMark
         LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
         LessonProgress.completed_at.isnot(None))))
     resume = next((lesson.key for lesson in lessons if lesson.id not in done), None)
-    due_on = row[2]
-    if isinstance(due_on, str):  # SQLite returns an untyped scalar subquery as text
-        due_on = date.fromisoformat(due_on)
-    return CourseMark(enrolled=row[0] is not None, completed_at=row[1], due_on=due_on,
+    due_on = as_date(row[2])
+    return CourseMark(enrolled=row[0] is not None, completed_at=row[1],
+                      due_on=years.due_for(user, due_on),
+                      overdue=years.is_overdue(user, due_on, row[1] is not None),
                       done_lessons=done, resume_key=resume)
 
 
@@ -343,6 +344,12 @@ def catalogue_marks(user: User) -> dict[int, tuple[str, date | None]]:
 
 
 # ---- assigning a course ---------------------------------------------------------------------
+
+def assignment_due(course_id: int, org_id: int) -> date | None:
+    """The due date of the course's assignment on exactly this node, if there is one."""
+    return db.session.scalar(select(CourseAssignment.due_on).where(
+        CourseAssignment.course_id == course_id, CourseAssignment.org_id == org_id))
+
 
 def assignable_courses(node: Organization) -> list[Course]:
     """Published courses open to ``node``, required ones first."""

@@ -160,15 +160,16 @@ def _quiz_result_extra(user, course, attempt, **_kw):
 
 def _catalogue_extra(user, courses, **_kw):
     states = {}
-    today = years.today()
     for course_id, (state, due_on) in queries.catalogue_marks(user).items():
         if state == "done":
             states[course_id] = _("已完成")
             continue
         text = _("学习中") if state == "started" else _("未开始")
         if due_on is not None:
-            text += " · " + (_("必修，已逾期（截止 %(d)s）", d=due_on.isoformat())
-                             if due_on < today else _("必修，截止 %(d)s", d=due_on.isoformat()))
+            due_on = queries.as_date(due_on)
+            own = years.due_for(user, due_on).isoformat()
+            text += " · " + (_("必修，已逾期（截止 %(d)s）", d=own)
+                             if years.is_overdue(user, due_on) else _("必修，截止 %(d)s", d=own))
         states[course_id] = text
     return {"course_states": states}
 
@@ -191,13 +192,19 @@ def assign(org_id: int):
     form.course.choices = options((c.id, c.title) for c in courses)
     if form.validate_on_submit():
         course = next(c for c in courses if c.id == form.course.data)
+        before = queries.assignment_due(course.id, org.id)
         try:
             services.assign_course(current_user, course, org, form.due_on.data, ip=client_ip())
         except DomainError as error:
             flash_error(error)
         else:
-            flash(_("已把《%(title)s》布置为%(org)s的必修课，截止 %(d)s。", title=course.title,
-                    org=org.name, d=form.due_on.data.isoformat()), "success")
+            if before is not None:
+                flash(_("《%(title)s》已经是%(org)s的必修课：截止日期由 %(old)s 改为 %(d)s。",
+                        title=course.title, org=org.name, old=before.isoformat(),
+                        d=form.due_on.data.isoformat()), "success")
+            else:
+                flash(_("已把《%(title)s》布置为%(org)s的必修课，截止 %(d)s。", title=course.title,
+                        org=org.name, d=form.due_on.data.isoformat()), "success")
             return redirect(url_for("reports.branch", org_id=org.id))
     return render_template("progress/assign.html", org=org, form=form)
 

@@ -6,7 +6,7 @@ year, one passed at 00:30 on 1 January for the next, whatever the server's own z
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -45,6 +45,37 @@ def today() -> date:
 #: 发展对象 and 入党积极分子 are not party members yet: the party member's yearly target (党员每年
 #: 集中学习培训不少于32学时) does not bind them; they study to their 培养 plan instead
 NON_MEMBER_STATUSES = ("candidate", "activist")
+
+
+def joined_by() -> datetime:
+    """Members whose account was made before this moment are past their own grace for a
+    required course: a member placed today gets ``NEW_MEMBER_DAYS`` from their joining, even for
+    an assignment whose due date passed before they came (the start of the local day, as UTC)."""
+    start = datetime.combine(today() - timedelta(days=_new_member_days()), time(0), zone())
+    return start.astimezone(UTC).replace(tzinfo=None)
+
+
+def _new_member_days() -> int:
+    return int(current_app.config.get("NEW_MEMBER_DAYS", 30))
+
+
+def due_for(user, due_on: date | None) -> date | None:
+    """A member's own due date for a required course: the assignment's, or their joining +
+    ``NEW_MEMBER_DAYS`` when that is later."""
+    if due_on is None:
+        return None
+    joined = getattr(user, "created_at", None)
+    if joined is None:
+        return due_on
+    return max(due_on, local(joined).date() + timedelta(days=_new_member_days()))
+
+
+def is_overdue(user, due_on: date | None, completed: bool = False) -> bool:
+    """Past the member's own due date, not completed, and the member is not exempt (不作硬性
+    要求 members are never shown as overdue)."""
+    if completed or due_on is None or getattr(user, "is_exempt", False):
+        return False
+    return due_for(user, due_on) < today()
 
 
 def holds_cadre_role(memberships) -> bool:

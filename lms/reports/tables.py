@@ -49,7 +49,7 @@ def _members(node: Organization):
     subtree = select(Organization.id).where(_in_subtree(node))
     return (select(User.id.label("user_id"), User.name.label("name"),
                    User.status.label("status"), User.is_exempt.label("exempt"),
-                   User.org_id.label("org_id"), Organization.name.label("org_name"))
+                   User.created_at.label("joined"), User.org_id.label("org_id"), Organization.name.label("org_name"))
             .join(Organization, Organization.id == User.org_id)
             .where(User.org_id.in_(subtree), User.status.isnot(None), User.active.is_(True))
             .cte("members").prefix_with("NOT MATERIALIZED", dialect="postgresql"))
@@ -120,13 +120,16 @@ def _yearly_parts(node: Organization, members, year: int, today: date):
     """Per-member subqueries: hours of ``year``, required courses (the branch's and the
     member's own 补学), 支委 roles."""
     per_course = _required_of_members(node, members)
+    # overdue as progress.years.is_overdue says: not for exempt members, and not before a new
+    # member's own due date (their joining + NEW_MEMBER_DAYS) has passed
+    late = and_(CourseCompletion.id.is_(None), per_course.c.due_on < today,
+                members.c.exempt.is_(False), members.c.joined < years.joined_by())
     required = (select(per_course.c.user_id,
                        func.count().label("assigned"),
                        func.count(CourseCompletion.id).label("done"),
-                       func.sum(case((and_(CourseCompletion.id.is_(None),
-                                           per_course.c.due_on < today), 1), else_=0))
-                       .label("overdue"))
+                       func.sum(case((late, 1), else_=0)).label("overdue"))
                 .select_from(per_course)
+                .join(members, members.c.user_id == per_course.c.user_id)
                 .outerjoin(CourseCompletion,
                            and_(CourseCompletion.user_id == per_course.c.user_id,
                                 CourseCompletion.course_id == per_course.c.course_id))

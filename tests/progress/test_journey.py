@@ -160,3 +160,118 @@ def test_the_course_page_keeps_its_query_count(client, login, member, make_study
             client.get(f"/courses/{course.course.slug}/")
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# ---- 5. who is overdue -----------------------------------------------------------------------
+
+def _assign_overdue(secretary, member, make_study_course):
+    from datetime import timedelta
+
+    from lms.orgs.models import Organization
+    from lms.progress import services as progress_services
+    from lms.progress import years
+
+    made = make_study_course(lessons=1, title="必修测试课")
+    branch = db.session.get(Organization, member.org_id)
+    db.session.add(progress_services.CourseAssignment(
+        course_id=made.course.id, org_id=branch.id, due_on=years.today() - timedelta(days=5),
+        assigned_by_id=secretary.id))
+    db.session.commit()
+    return made, branch
+
+
+def _overdue_counts(branch):
+    from lms.progress import years
+    from lms.reports.tables import member_rows
+
+    return {r.name: r.overdue for r in member_rows(branch, year=years.this_year())}
+
+
+def test_a_member_who_joined_long_ago_is_overdue(client, login, member, secretary,
+                                                 make_study_course):
+    from datetime import timedelta
+
+    from lms.core.clock import utcnow
+
+    member.created_at = utcnow() - timedelta(days=90)
+    db.session.commit()
+    made, branch = _assign_overdue(secretary, member, make_study_course)
+    login(member)
+    assert "已逾期" in client.get("/study/").get_data(as_text=True)
+    assert "已逾期" in client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
+    assert "必修，已逾期" in client.get("/courses/").get_data(as_text=True)
+    assert _overdue_counts(branch)[member.name] == 1
+
+
+def test_exempt_members_see_no_overdue_tags(client, login, member, secretary,
+                                            make_study_course):
+    from datetime import timedelta
+
+    from lms.core.clock import utcnow
+
+    member.created_at = utcnow() - timedelta(days=90)
+    member.is_exempt, member.exempt_reason = True, "年老体弱"
+    db.session.commit()
+    made, branch = _assign_overdue(secretary, member, make_study_course)
+    login(member)
+    for url in ("/study/", f"/courses/{made.course.slug}/", "/courses/"):
+        assert "逾期" not in client.get(url).get_data(as_text=True), url
+    assert _overdue_counts(branch)[member.name] == 0
+
+
+def test_a_member_imported_today_gets_a_due_date_from_joining(client, login, member, secretary,
+                                                              make_study_course):
+    from datetime import timedelta
+
+    from lms.core.clock import utcnow
+    from lms.progress import years
+
+    member.created_at = utcnow()  # imported today
+    db.session.commit()
+    made, branch = _assign_overdue(secretary, member, make_study_course)
+    login(member)
+    own_due = (years.today() + timedelta(days=30)).isoformat()
+    page = client.get("/study/").get_data(as_text=True)
+    assert "已逾期" not in page and own_due in page
+    assert own_due in client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
+    assert "已逾期" not in client.get("/courses/").get_data(as_text=True)
+    assert _overdue_counts(branch)[member.name] == 0
+
+
+# ---- 7. assignments say what they do ----------------------------------------------------------
+
+def test_reassigning_says_it_moves_the_due_date_and_withdrawing_asks_first(
+        client_for, secretary, tree, make_study_course):
+    from datetime import timedelta
+
+    from lms.progress import years
+
+    made = make_study_course(lessons=1, title="再布置的课")
+    staff = client_for(secretary)
+    first, later = years.today() + timedelta(days=10), years.today() + timedelta(days=40)
+    form = staff.get(f"/branch/{tree['a'].id}/assign").get_data(as_text=True)
+    assert "会把截止日期改为这里填的日期" in form
+    staff.post(f"/branch/{tree['a'].id}/assign",
+               data={"course": made.course.id, "due_on": first.isoformat()})
+    moved = staff.post(f"/branch/{tree['a'].id}/assign",
+                       data={"course": made.course.id, "due_on": later.isoformat()},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"截止日期由 {first.isoformat()} 改为 {later.isoformat()}" in moved
+    # 撤销 opens a question first; the button that withdraws says 确定撤销
+    assert "确定撤销吗？" in moved and "确定撤销</button>" in moved
+
+
+# ---- 14. one word for one thing ---------------------------------------------------------------
+
+def test_one_name_for_the_final_quiz_and_the_one_time_code():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pot = (root / "lms" / "translations" / "messages.pot").read_text(encoding="utf-8")
+    assert "期末测验" not in pot and "结业测验" in pot
+    for other in ("临时密码", "一次性密码", "重置码"):
+        assert other not in pot, other
+    po = (root / "lms" / "translations" / "en" / "LC_MESSAGES" / "messages.po").read_text(
+        encoding="utf-8")
+    english = [line for line in po.splitlines() if line.startswith("msgstr")]
+    assert not [line for line in english if "one-time code" in line.lower()]

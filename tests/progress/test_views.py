@@ -72,7 +72,9 @@ def test_my_study_lists_required_in_progress_and_results(client, login, member, 
     grade.check(member, required.checks[0], passed=False)
     login(member)
     page = client.get("/study/").get_data(as_text=True)
-    assert "必修的课" in page and "已逾期" in page and "截止 2000-01-01" in page
+    # the member joined after the due date: their own due date is their joining + 30 days
+    own_due = years.due_for(member, date(2000, 1, 1)).isoformat()
+    assert "必修的课" in page and "已逾期" in page and f"截止 {own_due}" in page
     assert "在学的课" in page and "已完成 1 / 3 课" in page
     assert f'href="{_lesson_url(started, 1)}"' in page  # resume: the first lesson not done
     assert "继续学习：第2课" in page

@@ -41,7 +41,7 @@ def _parked(token: str) -> Path:
 
 
 def _targets(course):
-    pairs = [("final", _("期末测验"))]
+    pairs = [("final", _("结业测验"))]
     pairs += [(lesson.key, _("第 %(n)d 课《%(t)s》随堂测验", n=n, t=lesson.title))
               for n, lesson in enumerate(live_lessons(course), start=1)]
     return options(pairs)

@@ -29,7 +29,7 @@ from lms.orgs.access import requires
 def quiz_label(quiz) -> str:
     """The quiz's heading, in the reader's language."""
     if quiz.lesson_id is None:
-        return _("期末测验")
+        return _("结业测验")
     return _("《%(t)s》随堂测验", t=db.session.get(Lesson, quiz.lesson_id).title)
 
 
