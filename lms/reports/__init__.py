@@ -9,7 +9,7 @@ from flask import Blueprint
 from lms.core.i18n import N_
 from lms.core.nav import add_nav
 
-bp = Blueprint("reports", __name__)
+bp = Blueprint("reports", __name__, cli_group="reports")
 
 
 def _sees_reports(user) -> bool:
@@ -20,7 +20,7 @@ def _sees_reports(user) -> bool:
 
 add_nav(bp, "reports.branch_index", N_("学习情况"), 40, _sees_reports)
 
-from lms.reports import views  # noqa: E402,F401
+from lms.reports import cli, views  # noqa: E402,F401
 
 
 def _demo(state):

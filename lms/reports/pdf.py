@@ -79,18 +79,56 @@ def paragraph(pdf, text: str, size: int = 11, *, align: str = "L") -> None:
     pdf.ln(1)
 
 
+def _wrap(text: str, width: float, measure) -> list[str]:
+    """``text`` in lines no wider than ``width`` (Chinese breaks between any two characters;
+    a line of other text breaks where it must)."""
+    lines, line, used = [], "", 0.0
+    for char in text:
+        w = measure(char)
+        if line and used + w > width:
+            lines.append(line)
+            line, used = "", 0.0
+        line += char
+        used += w
+    return lines + [line]
+
+
 def table(pdf, header: list[str], rows: list[list], widths: tuple[int, ...],
           size: int = 9) -> None:
-    """A table with its header repeated on every page."""
-    from fpdf.fonts import FontFace
-
+    """A bordered table, its header repeated on each new page. Drawn with fpdf2's low-level
+    text and rectangles and measured from the font's own widths: its table and cell layout
+    cost about ten times as much (several seconds for a branch's thousand ledger lines). A
+    cell too wide for its column wraps, and its row grows to fit."""
     pdf.set_font(FONT, size=size)
-    with pdf.table(col_widths=widths, line_height=size * 0.55, first_row_as_headings=True,
-                   headings_style=FontFace(fill_color=(235, 235, 235)),
-                   repeat_headings=1) as grid:
-        grid.row([str(h) for h in header])
-        for row in rows:
-            grid.row(["" if v is None else str(v) for v in row])
+    scale = size / 1000 / pdf.k
+    char_widths = pdf.current_font.cw
+    line, pad = size * 0.45, 1.2
+
+    def measure(char: str) -> float:
+        return char_widths[ord(char)] * scale
+
+    def draw(cells: list[str], shaded: bool = False) -> None:
+        wrapped = [[text] if sum(map(measure, text)) <= width - 2 * pad
+                   else _wrap(text, width - 2 * pad, measure)
+                   for text, width in zip(cells, widths, strict=True)]
+        height = line * max(len(lines) for lines in wrapped) + 2 * pad - 1
+        if not shaded and pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            pdf.set_font(FONT, size=size)
+            draw(head, shaded=True)
+        x, y = pdf.l_margin, pdf.get_y()
+        for lines, width in zip(wrapped, widths, strict=True):
+            pdf.rect(x, y, width, height, style="DF" if shaded else "D")
+            for n, text in enumerate(lines):
+                pdf.text(x + pad, y + pad + line * n + size * 0.3, text)
+            x += width
+        pdf.set_xy(pdf.l_margin, y + height)
+
+    head = [str(h) for h in header]
+    pdf.set_fill_color(235, 235, 235)
+    draw(head, shaded=True)
+    for row in rows:
+        draw(["" if v is None else str(v) for v in row])
     pdf.set_font(FONT, size=11)
     pdf.ln(3)
 

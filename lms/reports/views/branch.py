@@ -19,7 +19,7 @@ from lms.orgs.access import can, requires
 from lms.orgs.lookup import org_or_404
 from lms.orgs.queries import ancestors_in_scope, top_nodes
 from lms.progress import years
-from lms.reports import bp, export, figures, tables
+from lms.reports import archive, bp, export, figures, tables
 from lms.reports.views.documents import year_arg as _year_arg
 
 
@@ -84,3 +84,21 @@ def branch_export(org_id: int, fmt: str):
     name, data, mimetype = export.export_branch(current_user, org, fmt, _branch_args(),
                                                 ip=client_ip())
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=mimetype)
+
+
+ARCHIVE_TYPES = {"pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@bp.get("/branch/<int:org_id>/archive.<fmt>")
+@requires("view_reports")
+def branch_archive(org_id: int, fmt: str):
+    """A branch's year archive (members' ledgers, required courses, meeting book)."""
+    if fmt not in ARCHIVE_TYPES:
+        abort(404)
+    org = org_or_404(org_id, "view_reports")
+    if org.kind not in archive.BRANCH_KINDS:
+        abort(404)
+    name, data = archive.download(current_user, org, _year_arg(), fmt, ip=client_ip())
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype=ARCHIVE_TYPES[fmt])

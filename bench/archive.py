@@ -1,0 +1,148 @@
+"""Documents on a county-sized dataset (issue 15): one branch's year archive, every branch's
+archive under the county with `flask reports archive`'s builder, and a member's 学时证明 and a
+结业证书: time, size, and the process's memory while the county is built.
+
+    .venv/bin/python bench/archive.py                   # SQLite in a temp dir, 24,000 members
+    .venv/bin/python bench/archive.py --members 4000    # a quick run
+
+The county is seeded by bench/county.py's seeder (400 branches; 24,000 members puts about 60
+in each branch). Timed in process on the seeded database, after a warm-up (the font is read
+once per document, as in production).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timed(fn, reps: int):
+    times, result = [], None
+    for _ in range(reps):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=24_000)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--sample", metavar="DIR", help="also save one branch's PDF and XLSX "
+                        "and a certificate there, to look at")
+    args = parser.parse_args(argv)
+    import county
+
+    folder = Path(tempfile.mkdtemp(prefix="fieldside-archive-"))
+    database = county.Database("sqlite", folder)
+    try:
+        database.create()
+        app = county.build_app(database, folder)
+        import flask_migrate
+        from flask_babel import force_locale
+        from sqlalchemy import func, select
+
+        from lms.auth.models import User
+        from lms.database import bind_migrate
+        from lms.extensions import db
+        from lms.orgs.models import Organization
+        from lms.progress import years
+
+        bind_migrate(app)
+        with app.app_context():
+            flask_migrate.upgrade()
+            county.create_missing_indexes()
+            print(f"Seeding {args.members:,} members …", flush=True)
+            seeded = county.CountySeeder(app, args.members, 100).run()
+            print(f"Seeded in {seeded.seconds:.0f} s", flush=True)
+        with app.test_request_context(), force_locale("zh"):
+            from lms.progress import queries
+            from lms.progress.forms import CATEGORY_LABELS
+            from lms.reports import archive, certificates, pdf
+
+            year = years.this_year()
+            # the branch with most members
+            branch_id, members = db.session.execute(
+                select(User.org_id, func.count()).join(Organization,
+                                                       Organization.id == User.org_id)
+                .where(User.status.isnot(None), Organization.kind == "branch")
+                .group_by(User.org_id).order_by(func.count().desc()).limit(1)).one()
+            branch = db.session.get(Organization, branch_id)
+            data = archive.collect(branch, year)
+            archive.branch_pdf(data)  # warm-up
+            t_collect, data = timed(lambda: archive.collect(branch, year), args.reps)
+            t_pdf, pdf_bytes = timed(lambda: archive.branch_pdf(data), args.reps)
+            t_xlsx, xlsx_bytes = timed(lambda: archive.branch_xlsx(data), args.reps)
+            lines = sum(len(v) for v in data.ledgers.values())
+            print(f"one branch ({len(data.members)} members in its subtree, {lines} ledger "
+                  f"lines): queries {t_collect * 1000:.0f} ms, PDF {t_pdf * 1000:.0f} ms "
+                  f"({len(pdf_bytes) / 1024:.0f} KB), XLSX {t_xlsx * 1000:.0f} ms "
+                  f"({len(xlsx_bytes) / 1024:.0f} KB), all "
+                  f"{(t_collect + t_pdf + t_xlsx):.2f} s (median of {args.reps})")
+            if args.sample:
+                Path(args.sample).mkdir(parents=True, exist_ok=True)
+                (Path(args.sample) / "branch.pdf").write_bytes(pdf_bytes)
+                (Path(args.sample) / "branch.xlsx").write_bytes(xlsx_bytes)
+            member = db.session.scalar(select(User).where(User.org_id == branch.id,
+                                                          User.status.isnot(None)).limit(1))
+            t_rec, rec = timed(lambda: pdf.study_record(
+                member_name=member.name, org_name=branch.name, status="正式党员", year=year,
+                standing=queries.standing(member, year), lines=queries.ledger(member.id, year),
+                category_labels=CATEGORY_LABELS, issued_on="2026-12-04"), args.reps)
+            issued = certificates.issue_missing()
+            from lms.reports.models import Certificate
+
+            cert = db.session.scalar(select(Certificate).limit(1))
+            t_cert, cert_pdf = timed(lambda: pdf.certificate(
+                cert, "https://example.org/verify/" + cert.display_code), args.reps)
+            if args.sample:
+                (Path(args.sample) / "certificate.pdf").write_bytes(cert_pdf)
+                (Path(args.sample) / "record.pdf").write_bytes(rec)
+            print(f"学时证明 {t_rec * 1000:.0f} ms, {len(rec) / 1024:.0f} KB "
+                  f"({len(queries.ledger(member.id, year))} lines); 结业证书 "
+                  f"{t_cert * 1000:.0f} ms, {len(cert_pdf) / 1024:.0f} KB "
+                  f"(certificates issued for the seeded completions: {issued:,})")
+            county_node = db.session.get(Organization, seeded.county_id)
+            dest = folder / "archive"
+            samples = []
+
+            def progress(org):
+                samples.append(rss_mb())
+                if len(samples) % 50 == 0:
+                    print(f"  {len(samples)} branches, VmRSS {samples[-1]:.0f} MB", flush=True)
+
+            db.session.expunge_all()
+            summary = archive.build_all(county_node, year, dest, progress=progress)
+            size = sum(p.stat().st_size for p in dest.iterdir()) / 1024 / 1024
+            tenth = max(1, len(samples) // 10)
+            print(f"county: {len(summary.built)} branches built, {len(summary.failed)} failed, "
+                  f"{summary.members:,} members, {summary.seconds:.0f} s "
+                  f"({summary.seconds / 60:.1f} min), {size:.0f} MB written; VmRSS after the "
+                  f"first tenth {max(samples[:tenth]):.0f} MB, at the end {samples[-1]:.0f} MB, "
+                  f"highest {max(samples):.0f} MB")
+            again = archive.build_all(county_node, year, dest)
+            print(f"rerun: {len(again.built)} built, {len(again.skipped)} skipped, "
+                  f"{again.seconds:.1f} s")
+            return 1 if summary.failed or summary.seconds > 600 else 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
