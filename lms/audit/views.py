@@ -1,4 +1,5 @@
 """The admin's view of the audit log: filter and page, never edit."""
+import json
 from datetime import datetime, timedelta
 
 from flask import abort, render_template, request
@@ -7,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import distinct, select
 
 from lms.audit import bp
+from lms.audit.labels import action_label
 from lms.audit.models import AuditLog
 from lms.audit.queries import audit_query
 from lms.core.i18n import N_
@@ -42,4 +44,23 @@ def index():
                "before": _day_start(args.get("until", ""), days_later=1)}
     page = paginate(audit_query(**filters), args.get("page", 1, type=int))
     actions = list(db.session.scalars(select(distinct(AuditLog.action)).order_by(AuditLog.action)))
-    return render_template("audit/index.html", page=page, actions=actions, args=args)
+    return render_template("audit/index.html", page=page, actions=actions, args=args,
+                           label=action_label)
+
+
+@bp.get("/<int:entry_id>")
+@login_required
+def entry(entry_id: int):
+    """One entry in full, with its detail laid out field by field."""
+    if not current_user.is_admin:
+        abort(403)
+    row = db.session.get(AuditLog, entry_id)
+    if row is None:
+        abort(404)
+    try:
+        detail = json.loads(row.detail) if row.detail else {}
+    except ValueError:
+        detail = {"": row.detail}
+    if not isinstance(detail, dict):
+        detail = {"": detail}
+    return render_template("audit/entry.html", row=row, label=action_label, detail=detail)

@@ -12,7 +12,7 @@ from lms.extensions import db
 
 def rows_shown(html: str) -> list[str]:
     """The 对象 (target) cell of each row on the page, in order."""
-    return re.findall(r"<td>(目标\d)</td>", html)
+    return re.findall(r"<td[^>]*>(目标\d)</td>", html)
 
 
 # ---- append-only ------------------------------------------------------------------------------
@@ -100,7 +100,47 @@ def test_admin_sees_the_log_and_the_menu_entry(client, login, admin):
     login(admin)
     html = client.get("/audit/").get_data(as_text=True)
     assert "审计日志" in html
-    assert "auth.login" in html  # the admin's own sign-in
+    assert "<td data-label=\"操作\">登录</td>" in html  # the admin's own sign-in, by name
+
+
+def test_every_recorded_action_has_a_name_in_both_languages(app):
+    """Each action the code records (``record("x.y", …)``) has a label, translated."""
+    from pathlib import Path
+
+    from flask_babel import force_locale, gettext
+
+    from lms.audit.labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "lms"
+    pattern = re.compile(r"(?:record|audit)\(\s*\"([a-z_]+\.[a-z_.]+)\"")
+    recorded = {m for path in root.rglob("*.py")
+                for m in pattern.findall(path.read_text(encoding="utf-8"))}
+    assert recorded and not recorded - set(ACTION_LABELS)
+    with app.test_request_context(), force_locale("en"):
+        english = {gettext(label) for label in ACTION_LABELS.values()}
+    assert not [text for text in english if re.search(r"[\u4e00-\u9fff]", text)]
+
+
+def test_an_entry_opens_in_full_with_its_detail(client, login, admin, member):
+    row = record("hours.manual", actor=admin, target=f"{member.phone} 2026", ip="10.0.0.9",
+                 detail={"hours": 2, "reason": "三月党课"})
+    db.session.commit()
+    login(admin)
+    page = client.get("/audit/").get_data(as_text=True)
+    assert f'href="/audit/{row.id}"' in page and "手工登记学时" in page
+    entry = client.get(f"/audit/{row.id}").get_data(as_text=True)
+    assert "手工登记学时" in entry and "三月党课" in entry and "10.0.0.9" in entry
+    assert client.get("/audit/999999").status_code == 404
+    client.get("/lang/en")
+    assert "Hours entered by hand" in client.get(f"/audit/{row.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["member", "secretary"])
+def test_an_entry_is_for_the_admin_alone(request, client, login, admin, who):
+    row = record("auth.login", actor=admin)
+    db.session.commit()
+    login(request.getfixturevalue(who))
+    assert client.get(f"/audit/{row.id}").status_code == 403
 
 
 # ---- filters ----------------------------------------------------------------------------------
