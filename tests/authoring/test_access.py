@@ -13,6 +13,7 @@ from lms.extensions import db
 EXPECTED = {
     ("authoring.index", "GET"): 200,
     ("authoring.template", "GET"): 200,
+    ("authoring.guide", "GET"): 200,
     ("authoring.new_course", "GET"): 200,
     ("authoring.new_course", "POST"): 200,
     ("authoring.course", "GET"): 200,

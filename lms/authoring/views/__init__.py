@@ -12,4 +12,4 @@ def _authors(user) -> bool:
 
 add_nav(bp, "authoring.index", N_("课程编写"), 40, _authors)
 
-from lms.authoring.views import courses, imports, lessons, quizzes  # noqa: E402,F401
+from lms.authoring.views import courses, guide, imports, lessons, quizzes  # noqa: E402,F401
