@@ -31,7 +31,7 @@ def healthz():
     limits live there. 503 with the name of what failed otherwise (no details: it is public)."""
     from sqlalchemy import text
 
-    from lms.extensions import db, limiter
+    from lms.extensions import db
 
     checks = {}
     try:
@@ -45,12 +45,14 @@ def healthz():
     uri = current_app.config.get("RATELIMIT_STORAGE_URI", "memory://")
     if uri.startswith(("redis", "rediss")):
         try:
-            storage = limiter._storage  # None while the rate limits are switched off
-            if storage is None:  # then ask Redis all the same
+            # a client of its own on the configured URI (the limiter's is one per process and
+            # absent while rate limits are off), made once per app
+            storage = current_app.extensions.get("fieldside_health_redis")
+            if storage is None:
                 from limits.storage import storage_from_string
 
-                storage = current_app.extensions.setdefault(
-                    "fieldside_health_redis", storage_from_string(uri))
+                storage = current_app.extensions["fieldside_health_redis"] = \
+                    storage_from_string(uri)
             checks["redis"] = "ok" if storage.check() else "failed"
         except Exception:  # noqa: BLE001
             checks["redis"] = "failed"
