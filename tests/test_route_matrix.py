@@ -402,6 +402,8 @@ EXPECTED: dict[str, str] = {
         'LOOOOOOOOO',
     'reports.branch GET /branch/<int:org_id>':
         'LDDDDODOOO',
+    'reports.branch_archive GET /branch/<int:org_id>/archive.<fmt>':
+        'LDDDDODOOO',
     'reports.branch_export GET /branch/<int:org_id>/export.<fmt>':
         'LDDDDODOOO',
     'reports.branch_index GET /branch/':
