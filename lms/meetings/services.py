@@ -446,6 +446,17 @@ def qr_token(meeting_id: int, moment: datetime | None = None) -> str:
     return f"{window}.{_sign(meeting_id, window)}"
 
 
+#: the printed 签到表's code: it cannot change every 30 s, so it is good for the whole check-in
+#: window of its own meeting (and nothing else)
+PRINTED = "p"
+
+
+def printed_token(meeting_id: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"meeting-sheet:{meeting_id}".encode(), hashlib.sha256)
+    return f"{PRINTED}.{digest.hexdigest()[:20]}"
+
+
 def check_open(meeting: Meeting, moment: datetime | None = None) -> None:
     moment = moment or utcnow()
     if not meeting.starts_at - QR_MARGIN <= moment <= meeting.ends_at + QR_MARGIN:
@@ -454,8 +465,13 @@ def check_open(meeting: Meeting, moment: datetime | None = None) -> None:
 
 def check_token(meeting: Meeting, token: object, moment: datetime | None = None) -> None:
     """Raise ValidationFailed unless ``token`` is this meeting's code of now (or of the window
-    just before) and the meeting's check-in window is open."""
+    just before), or its printed sheet's code, and the meeting's check-in window is open."""
     moment = moment or utcnow()
+    if isinstance(token, str) and token.startswith(PRINTED + "."):
+        if not hmac.compare_digest(printed_token(meeting.id), token):
+            raise ValidationFailed(N_("这个二维码无效，请扫描会场上的二维码。"))
+        check_open(meeting, moment)
+        return
     window_text, _, signature = (token if isinstance(token, str) else "").partition(".")
     if not window_text.isdigit() or not hmac.compare_digest(
             _sign(meeting.id, int(window_text)), signature):

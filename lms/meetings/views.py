@@ -399,7 +399,8 @@ def sheet(meeting_id: int):
 
     meeting, org = _meeting_or_404(meeting_id, record=True)
     lines = [line for line in services.roster(meeting, org) if not line.guest]
-    svg = make_svg(url_for("meetings.qr", meeting_id=meeting.id, _external=True)).decode()
+    svg = make_svg(url_for("meetings.scan", meeting_id=meeting.id,
+                           t=services.printed_token(meeting.id), _external=True)).decode()
     return render_template("meetings/sheet.html", meeting=meeting, org=org, lines=lines,
                            svg=svg, **_labels())
 
