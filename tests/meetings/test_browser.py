@@ -101,6 +101,15 @@ def test_roster_offline_tap_qr_check_in_close_and_print(
     }""", [f"/meetings/{meeting.id}/ticks", sailor.id])
     assert again == [False, True]
 
+    # the recorder shows the QR code: an image drawn by the server, renewed as it changes
+    page.goto(f"{page.base}/meetings/{meeting.id}/qr")
+    page.wait_for_function("() => document.getElementById('qr').naturalWidth > 0")
+    first = page.get_attribute("#qr", "src")
+    page.wait_for_function("() => document.getElementById('qr').src.indexOf('at=') > 0",
+                           timeout=15000)
+    assert page.get_attribute("#qr", "src") != first
+    page.goto(f"{page.base}/meetings/{meeting.id}/roll")
+
     # the QR code's link opened on the member's own phone: sign in, one tap, 到
     other = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
                                 has_touch=True, locale="zh-CN")
