@@ -131,11 +131,12 @@ def rollup(node: Organization, today: date | None = None) -> list[BranchRollup]:
     in SQL per organisation and kind, with the distinct months and quarters held up to today,
     应到 and 实到 summed from the closed records, and whether this month's 主题党日 was held."""
     today = today or years.today()
-    branches = db.session.execute(
-        select(Organization.id, Organization.name, Organization.path)
-        .where(Organization.path.startswith(node.path), Organization.kind.in_(BRANCH_KINDS))
-        .order_by(Organization.path)).all()
-    rows = {org_id: BranchRollup(org_id, name, path) for org_id, name, path in branches}
+    orgs = db.session.execute(
+        select(Organization.id, Organization.name, Organization.path, Organization.kind)
+        .where(Organization.path.startswith(node.path)).order_by(Organization.path)).all()
+    rows = {org_id: BranchRollup(org_id, name, path)
+            for org_id, name, path, kind in orgs if kind in BRANCH_KINDS}
+    path_of = {org_id: path for org_id, _name, path, _kind in orgs}
     months = [_utc(today.year, m) for m in range(1, 13)]
     quarters = [_utc(today.year, m) for m in (1, 4, 7, 10)]
     this_month = _utc(today.year, today.month)
@@ -143,19 +144,23 @@ def rollup(node: Organization, today: date | None = None) -> list[BranchRollup]:
                 .astimezone(UTC).replace(tzinfo=None) + timedelta(days=1))
     month_index = _index(Meeting.starts_at, months)
     quarter_index = _index(Meeting.starts_at, quarters)
+    # org_id IN (the subtree's ids), not a join filtered by path: SQLite then reads
+    # ix_meetings_org_starts per organisation instead of scanning the table
     grouped = db.session.execute(
-        select(Meeting.org_id, Organization.path, Meeting.kind, func.count(),
+        select(Meeting.org_id, Meeting.kind, func.count(),
                func.count(distinct(month_index)), func.count(distinct(quarter_index)),
                func.sum(Meeting.expected_count), func.sum(Meeting.present_count),
                func.max(case((Meeting.starts_at >= this_month, 1), else_=0)))
-        .join(Organization, Organization.id == Meeting.org_id)
-        .where(Organization.path.startswith(node.path), Meeting.state == "closed",
-               Meeting.starts_at >= months[0], Meeting.starts_at < tomorrow)
-        .group_by(Meeting.org_id, Organization.path, Meeting.kind)).all()
-    branch_of_path = {path: org_id for org_id, _name, path in branches}
+        .where(Meeting.org_id.in_(select(Organization.id).where(
+                   Organization.path.startswith(node.path))),
+               Meeting.state == "closed", Meeting.starts_at >= months[0],
+               Meeting.starts_at < tomorrow)
+        .group_by(Meeting.org_id, Meeting.kind)).all()
+    branch_of_path = {row.path: org_id for org_id, row in rows.items()}
     schedule = frequency()
-    for org_id, path, kind, n, n_months, n_quarters, expected, present, now in grouped:
-        branch_id = org_id if org_id in rows else _enclosing(path, branch_of_path)
+    for org_id, kind, n, n_months, n_quarters, expected, present, now in grouped:
+        branch_id = org_id if org_id in rows else _enclosing(path_of.get(org_id, ""),
+                                                              branch_of_path)
         row = rows.get(branch_id)
         if row is None:
             continue
