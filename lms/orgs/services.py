@@ -132,16 +132,31 @@ def _authorize_person(actor, user: User, capability: str) -> None:
         raise NotAllowed(N_("您没有权限进行此操作。"))
 
 
+def grantable_roles(actor) -> list[str]:
+    """The roles ``actor`` may grant somewhere: every role for the administrator, every role
+    but 管理员 for anyone who assigns roles, none for others."""
+    if can(actor, "manage_admins"):
+        return list(ROLES)
+    return [role for role in ROLES if role != "admin"] if can(actor, "assign_roles") else []
+
+
 def grant_role(actor, user: User, org: Organization, role: str, ip: str = "") -> Membership:
     """Give ``user`` ``role`` on ``org``: the actor needs the right over both the node and the
     user's own branch (appointing another branch's member changes that branch's member).
-    Nobody appoints themselves."""
+    Nobody appoints themselves. A refused grant is audited (ok=False)."""
     if role not in ROLES:
         raise ValidationFailed(f"未知的职务：{role}")
-    if user.id == actor.id:
-        raise NotAllowed(N_("不能给自己任命职务。"))
-    authorize(actor, "manage_admins" if role == "admin" else "assign_roles", org)
-    _authorize_over_account(actor, user, "assign_roles")
+    try:
+        if user.id == actor.id:
+            raise NotAllowed(N_("不能给自己任命职务。"))
+        authorize(actor, "manage_admins" if role == "admin" else "assign_roles", org)
+        _authorize_over_account(actor, user, "assign_roles")
+    except NotAllowed:
+        db.session.rollback()
+        record("role.grant", actor=actor, target=f"{user.phone} {role}@{org.code}", ok=False,
+               ip=ip)
+        db.session.commit()
+        raise
     existing = db.session.scalar(select(Membership).where(
         Membership.user_id == user.id, Membership.org_id == org.id, Membership.role == role))
     if existing:

@@ -163,12 +163,15 @@ def member(user_id: int):
     memberships = list(db.session.scalars(select(Membership).where(
         Membership.user_id == user.id).order_by(Membership.id)))
     role_form = RoleForm()
+    role_form.role.choices = options((r, ROLE_LABELS[r])
+                                     for r in services.grantable_roles(current_user))
     role_form.org.choices = options((o.id, f"{o.code} {o.name}")
                                     for o in visible_orgs(current_user, "assign_roles"))
     return render_template(
         "orgs/member.html", user=user, org=org, form=form, manage=manage,
         memberships=memberships, role_labels=ROLE_LABELS, role_form=role_form,
-        can_assign=bool(role_form.org.choices),
+        can_assign=bool(role_form.org.choices and role_form.role.choices)
+        and user.id != current_user.id,
         can_reset=services.reaches(current_user, user, "reset_passwords"), button=EmptyForm())
 
 

@@ -504,7 +504,8 @@ def test_nobody_grants_a_role_to_themselves(secretary, admin, tree):
             services.grant_role(actor, actor, org, "trainer")
     assert db.session.scalar(select(func.count()).select_from(Membership).where(
         Membership.role == "trainer")) == 0
-    assert audit_rows() == []
+    # each refusal is kept in the audit log, as a failure
+    assert [(r.action, r.ok) for r in audit_rows()] == [("role.grant", False)] * 2
 
 
 @pytest.fixture
