@@ -204,6 +204,8 @@ EXPECTED: dict[str, str] = {
         'LDDODDDDDO',
     'authoring.export_quiz GET /authoring/courses/<int:course_id>/quizzes/<int:quiz_id>/export.<fmt>':
         'LDDODDDDDO',
+    'authoring.guide GET /authoring/guide':
+        'LDDOODDDDO',
     'authoring.import_bank GET /authoring/courses/<int:course_id>/import':
         'LDDODDDDDO',
     'authoring.import_bank POST /authoring/courses/<int:course_id>/import':
