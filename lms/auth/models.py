@@ -23,6 +23,10 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
+#: the font sizes of the switch at the foot of every page
+FONT_SIZES = ("standard", "large", "xlarge")
+
+
 class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     """A person who signs in with a mainland mobile number.
 
@@ -59,6 +63,8 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     #: "zh_CN" or "en"; None follows the browser cookie / default
     locale: Mapped[str | None] = mapped_column(String(10))
+    #: 标准 / 大 / 特大 kept with the account, so a member's size follows them to any phone
+    font_size: Mapped[str | None] = mapped_column(String(10))
 
     org = relationship("Organization", foreign_keys=[org_id], lazy="raise_on_sql")
     memberships = relationship(

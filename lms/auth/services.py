@@ -5,14 +5,15 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.audit.services import record
-from lms.auth.models import MEMBER_STATUSES, User, new_session_token
+from lms.auth.models import FONT_SIZES, MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code, password_problem, verify_password
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.core.i18n import N_
+from lms.database import begin_write
 from lms.extensions import db
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -213,3 +214,14 @@ def require_user(phone: str) -> User:
     if user is None:
         raise NotFound(f"没有手机号为 {normalize_phone(phone)} 的账户。")
     return user
+
+
+def set_font_size(user: User, size: str) -> None:
+    """Keep the member's font size with their account (one of FONT_SIZES)."""
+    if size not in FONT_SIZES:
+        raise ValidationFailed(N_("没有这个字号。"))
+    if user.font_size != size:
+        begin_write()
+        db.session.execute(update(User).where(User.id == user.id).values(font_size=size))
+        db.session.commit()
+        user.font_size = size

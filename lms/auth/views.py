@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 
 from lms.auth import bp, services
 from lms.auth.forms import ChangePasswordForm, LoginForm
-from lms.auth.models import User
+from lms.auth.models import FONT_SIZES, User
 from lms.core.clock import utcnow
 from lms.core.errors import DomainError
 from lms.core.i18n import N_
@@ -80,6 +80,18 @@ def logout():
 @login_required
 def account():
     return render_template("auth/account.html")
+
+
+@bp.post("/account/font-size")
+@login_required
+def font_size():
+    """The size switch at the foot of every page keeps the choice with the account (app.js
+    posts it; the page works the same without it)."""
+    size = request.form.get("size", "")
+    if size not in FONT_SIZES:
+        return {"error": _("没有这个字号。")}, 400
+    services.set_font_size(current_user, size)
+    return {"size": size}
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -95,3 +95,40 @@ def test_a_new_member_goes_from_an_unstarted_course_to_the_hours_by_the_next_but
     page.click("a:has-text('回到我的学习')")
     page.wait_for_load_state("load")
     assert "已获 2 学时" in page.inner_text("main")
+
+
+def test_tap_targets_the_name_and_the_size_follow_the_member(browser, live_server, member,
+                                                             make_study_course):
+    """44 px targets for the lesson list, language switch and breadcrumb; the member's name in
+    the header; a size chosen on one phone is there on another after signing in."""
+    made = make_study_course(lessons=3, checks=(), final=False, title="点得准的课")
+    db.session.commit()
+
+    def phone():
+        context = browser.new_context(viewport={"width": 360, "height": 740},
+                                      device_scale_factor=2, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.goto(live_server + "/login")
+        page.fill("input[name=phone]", member.phone)
+        page.fill("input[name=password]", "tea-garden-2026")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("load")
+        return context, page
+
+    context, page = phone()
+    assert member.name in page.inner_text("header")
+    page.goto(f"{live_server}/courses/{made.course.slug}/lessons/l2")
+    for selector in (".crumbs a", ".foot .lang a"):
+        for box in [e.bounding_box() for e in page.query_selector_all(selector)]:
+            assert box["height"] >= 44 and box["width"] >= 44, (selector, box)
+    page.goto(f"{live_server}/courses/{made.course.slug}/")
+    for box in [e.bounding_box() for e in page.query_selector_all(".outline a")]:
+        assert box["height"] >= 44, box
+    with page.expect_response(lambda r: r.url.endswith("/account/font-size")) as saved:
+        page.click(".size-switch button[data-size=xlarge]")
+    assert saved.value.status == 200
+    context.close()
+
+    context, page = phone()  # another phone: nothing in its storage
+    assert "size-xlarge" in page.evaluate("document.documentElement.className")
+    context.close()

@@ -1,4 +1,6 @@
-/* Font-size switch, remembered per browser. Plain ES5 so old Android webviews run it. */
+/* Font-size switch. A signed-in member's size is kept with the account (the page's <html
+   data-size> carries it, and a click posts it); the browser remembers it too, for the sign-in
+   page. Plain ES5 so old Android webviews run it. */
 (function () {
   var KEY = "fieldside-size";
   var SIZES = ["standard", "large", "xlarge"];
@@ -14,18 +16,36 @@
     }
   }
 
-  var saved = null;
-  try { saved = window.localStorage.getItem(KEY); } catch (e) { saved = null; }
+  function remember(size) {
+    try { window.localStorage.setItem(KEY, size); } catch (e) { /* private mode */ }
+  }
+
+  function keepWithAccount(box, size) {
+    var url = box.getAttribute("data-save-url");
+    if (!url) { return; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url, true);
+    xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+    xhr.setRequestHeader("X-CSRFToken", box.getAttribute("data-csrf") || "");
+    xhr.send("size=" + encodeURIComponent(size));
+  }
+
+  var saved = root.getAttribute("data-size");
+  if (saved) { remember(saved); } else {
+    try { saved = window.localStorage.getItem(KEY); } catch (e) { saved = null; }
+  }
   apply(saved);
 
   document.addEventListener("DOMContentLoaded", function () {
     apply(saved);
+    var box = document.querySelector(".size-switch");
     var buttons = document.querySelectorAll(".size-switch button");
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].addEventListener("click", function () {
         var size = this.getAttribute("data-size");
-        try { window.localStorage.setItem(KEY, size); } catch (e) { /* private mode */ }
+        remember(size);
         apply(size);
+        if (box) { keepWithAccount(box, size); }
       });
     }
   });
