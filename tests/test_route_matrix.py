@@ -8,6 +8,9 @@ B, the trainer who does not own the course, B's secretary), each on a fresh sign
 that gets through cannot hide behind another; what allowed roles may POST is each domain's own
 tests' business.
 
+Adding a route? Run ``FIELDSIDE_MATRIX_PRINT=1 pytest -s tests/test_route_matrix.py``, check
+the new line says what the route should do for each role, and add it to :data:`EXPECTED`.
+
 Outcomes, one letter per role in :data:`ROLES`: ``L`` sent to sign in (or 401), ``D`` denied
 (403/404), ``O`` served (2xx/3xx; for a POST also a 400/409 from the view's own checks), ``B``
 a GET refused as malformed (400), ``.`` not sent. A 5xx is always a failure. A route without a table entry fails the test: add one,
@@ -33,6 +36,7 @@ MISSING = 999_999  # an id no object has
 
 @pytest.fixture
 def world(app, make_user, tree):
+    from lms.audit.models import AuditLog
     from lms.authoring import bank, services, uploads
     from lms.courses import links
     from lms.meetings import services as meetings
@@ -86,6 +90,7 @@ def world(app, make_user, tree):
         "sha": image.sha256, "ext": "png", "fmt": "xlsx", "code": links.short_code(
             "c", course.id), "filename": "css/app.css", "entry_id": MISSING,
         "certificate_id": MISSING, "assignment_id": MISSING,
+        "audit_id": db.session.scalar(db.select(db.func.min(AuditLog.id))),
     }
     return users, values
 
@@ -95,6 +100,7 @@ OVERRIDES = {
     "core.set_language": {"code": "en"},
     "authoring.remove_author": {"user_id": "trainer"},
     "authoring.export_quiz": {"fmt": "gift"},
+    "audit.entry": {"entry_id": "audit_id"},
 }
 
 
@@ -113,6 +119,8 @@ def path_for(rule, values: dict, users: dict) -> str:
         value = special.get(name, values[name])
         if value in users:
             value = users[value].id
+        elif isinstance(value, str) and value in values:
+            value = values[value]
         path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), path)
     return path
 
@@ -172,6 +180,8 @@ def observe(app, users, values) -> dict[str, str]:
 EXPECTED: dict[str, str] = {
     # endpoint METHOD rule: one letter per role, in the order of ROLES:
     # anon, member, member_b, owner, trainer, sec_a, sec_b, town, county, admin
+    'audit.entry GET /audit/<int:entry_id>':
+        'LDDDDDDDDO',
     'audit.index GET /audit/':
         'LDDDDDDDDO',
     'auth.account GET /account':
