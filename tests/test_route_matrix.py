@@ -190,6 +190,8 @@ EXPECTED: dict[str, str] = {
         'LOOOOOOOOO',
     'auth.change_password POST /account/password':
         'L.O.O.O...',
+    'auth.font_size POST /account/font-size':
+        'L.O.O.O...',
     'auth.login GET /login':
         'OOOOOOOOOO',
     'auth.login POST /login':
