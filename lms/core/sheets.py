@@ -62,9 +62,9 @@ def decode_utf8(data: bytes, unit: str, what: str, how_to_save: str) -> \
         tuple[str | None, str | None]:
     """``(text, None)`` for UTF-8 (BOM dropped, line ends made ``\\n``), else ``(None, problem)``.
 
-    Never guesses another encoding: a GBK file (the default of Chinese Excel and Notepad) gets a
-    message saying so and how to save it as UTF-8. ``unit`` is "row" or "line", ``what`` names
-    the file kind, ``how_to_save`` is the saving advice.
+    A file that is not UTF-8 but decodes as GB18030 (which covers GBK, the default of Chinese
+    Excel, WPS and Notepad) is read as that; only a file that is neither is refused. ``unit`` is
+    "row" or "line", ``what`` names the file kind, ``how_to_save`` is the saving advice.
     """
     problem = size_problem(data)
     if problem:
@@ -81,11 +81,9 @@ def decode_utf8(data: bytes, unit: str, what: str, how_to_save: str) -> \
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         try:
-            data.decode("gb18030")
-            guess = "（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）"
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
-            guess = ""
-        return None, f"{unit} {line}: 文件不是 UTF-8 编码{guess}；{how_to_save}"
+            return None, f"{unit} {line}: 文件不是 UTF-8 编码；{how_to_save}"
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 

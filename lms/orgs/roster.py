@@ -1,4 +1,7 @@
-"""Roster import and export: 姓名, 手机号, 党员状态, 所在党组织 (its code), 职务.
+"""Roster import and export: 姓名, 手机号, 党员状态, 所在党组织, 职务.
+
+所在党组织 is read the way people write it: the code (LH-DW-YG), the name (渔港村党支部) when only
+one organisation has it, or a path of names (东湾镇党委/渔港村党支部); exports write the code.
 
 :func:`parse_roster` is pure (bytes in, rows or ``row N: …`` problems out). The import service
 checks the rows against the database and the actor's scope, then writes everything or nothing.
@@ -77,7 +80,7 @@ def parse_roster(data: bytes, filename: str) -> RosterResult:
             wrong.append(f"党员状态“{status_label}”应为：" + "、".join(STATUS_KEYS))
         code = value("所在党组织")
         if not code:
-            wrong.append("所在党组织（代码）为空")
+            wrong.append("所在党组织为空")
         roles = []
         for label in filter(None, re.split(r"[、,，;；/\s]+", value("职务"))):
             if label not in ROLE_LABELS:
@@ -93,11 +96,67 @@ def parse_roster(data: bytes, filename: str) -> RosterResult:
     return result
 
 
+@dataclass(frozen=True)
+class PreviewRow:
+    """One row as the import will write it: every column, and whether it makes an account."""
+
+    row: int
+    name: str
+    phone: str
+    status: str | None
+    org: Organization
+    roles: tuple[str, ...]
+    new: bool
+
+
 @dataclass
 class ImportOutcome:
     created: list[tuple[str, str, str]] = field(default_factory=list)  # (name, phone, code)
     updated: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    preview: list[PreviewRow] = field(default_factory=list)
+
+
+SEPARATORS = re.compile(r"\s*[/／>＞]\s*")
+
+
+def resolve_orgs(values) -> dict[str, Organization | str]:
+    """Each 所在党组织 as written → its organisation, or a problem saying why not (three queries
+    whatever the number of rows): a code; a name only one organisation has; or a path of names
+    from any ancestor down (东湾镇党委/渔港村党支部)."""
+    values = {v for v in values if v}
+    by_code = {o.code: o for o in db.session.scalars(
+        select(Organization).where(Organization.code.in_(values)))} if values else {}
+    wanted = {SEPARATORS.split(v)[-1] for v in values if v not in by_code}
+    named: dict[str, list[Organization]] = {}
+    for org in (db.session.scalars(select(Organization).where(Organization.name.in_(wanted)))
+                if wanted else ()):
+        named.setdefault(org.name, []).append(org)
+    ancestor_ids = {int(part) for orgs in named.values() for o in orgs
+                    for part in o.path.strip("/").split("/")}
+    names = dict(db.session.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_(ancestor_ids))).all()) if ancestor_ids else {}
+    found: dict[str, Organization | str] = {}
+    for value in values:
+        if value in by_code:
+            found[value] = by_code[value]
+            continue
+        parts = SEPARATORS.split(value)
+        matches = [o for o in named.get(parts[-1], [])
+                   if _ends_with(o, parts, names)]
+        if len(matches) == 1:
+            found[value] = matches[0]
+        elif not matches:
+            found[value] = f"没有代码或名称为“{value}”的党组织"
+        else:
+            found[value] = (f"有 {len(matches)} 个党组织叫“{value}”，请填组织代码，"
+                            f"或连同上级写成“上级名称/{parts[-1]}”")
+    return found
+
+
+def _ends_with(org: Organization, parts: list[str], names: dict[int, str]) -> bool:
+    chain = [names.get(int(part), "") for part in org.path.strip("/").split("/")]
+    return chain[-len(parts):] == parts
 
 
 def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
@@ -110,9 +169,7 @@ def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
     authorize(actor, "import_roster")
     parsed = parse_roster(data, filename)
     problems = list(parsed.problems)
-    codes = {r.org_code for r in parsed.rows}
-    orgs = {o.code: o for o in db.session.scalars(
-        select(Organization).where(Organization.code.in_(codes)))} if codes else {}
+    orgs = resolve_orgs(r.org_code for r in parsed.rows)
     phones = [r.phone for r in parsed.rows]
     existing = {u.phone: u for u in db.session.scalars(
         select(User).where(User.phone.in_(phones)))} if phones else {}
@@ -120,8 +177,8 @@ def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
         Organization.id.in_({u.org_id for u in existing.values() if u.org_id})))}
     for row in parsed.rows:
         org = orgs.get(row.org_code)
-        if org is None:
-            problems.append(f"row {row.row}: 没有代码为“{row.org_code}”的党组织")
+        if not isinstance(org, Organization):
+            problems.append(f"row {row.row}: {org}")
             continue
         if not can(actor, "import_roster", org):
             problems.append(f"row {row.row}: 党组织“{row.org_code}”不在您的管理范围内")
@@ -146,6 +203,8 @@ def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
             db.session.commit()
             raise ValidationFailed(N_("导入失败，没有写入任何数据。"), problems)
         return outcome
+    outcome.preview = [PreviewRow(row.row, row.name, row.phone, row.status, orgs[row.org_code],
+                                  row.roles, row.phone not in existing) for row in parsed.rows]
     for row in parsed.rows:
         org = orgs[row.org_code]
         user = existing.get(row.phone)
@@ -206,6 +265,14 @@ def roster_rows(actor, org: Organization) -> list[list[str]]:
             roles.setdefault(user_id, []).append(ROLE_NAMES[role])
     return [[u.name, u.phone, STATUS_LABELS.get(u.status, ""), codes.get(u.org_id, ""),
              "、".join(roles.get(u.id, []))] for u in users]
+
+
+def template() -> bytes:
+    """An empty roster to fill in, with one example row that says how each column is written."""
+    return sheets.write_xlsx(COLUMNS, [["张桂英", "13900000011", "正式党员",
+                                        "东湾镇党委/渔港村党支部", ""],
+                                       ["王小明", "13900000012", "预备党员", "LH-DW-YG", "党小组长"]],
+                             title="花名册")
 
 
 def export_roster(actor, org: Organization, ip: str = "") -> bytes:

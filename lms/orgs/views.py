@@ -247,8 +247,17 @@ def roster_import():
             confirm.filename.data = file.filename
             confirm.token.data = staging.park("roster", current_user.id, data)
         return render_template("orgs/roster_import.html", form=upload, confirm=confirm,
-                               problems=preview.problems, preview=preview)
+                               problems=preview.problems, preview=preview,
+                               status_labels=STATUS_LABELS, role_labels=ROLE_LABELS)
     return render_template("orgs/roster_import.html", form=upload, problems=[], preview=None)
+
+
+@bp.get("/roster/template.xlsx")
+@requires("import_roster")
+def roster_template():
+    return send_file(io.BytesIO(roster.template()), as_attachment=True,
+                     download_name="roster-template.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/<int:org_id>/roster.xlsx")

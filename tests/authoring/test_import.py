@@ -55,10 +55,11 @@ BAD = {
     "photo.csv": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "PNG 图片"),
     "photo.gift": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "PNG 图片"),
     "renamed.xlsx": ("题型,题干,正确答案\n单选,题,A\n".encode(), "这不是 xlsx"),
-    "gbk.csv": ("题型,题干,选项A,选项B,正确答案\n单选,党费怎么交？,按月,按年,A\n".encode("gbk"),
-                "GBK"),
-    "gbk.gift": ("党费按月交纳。{T}\n".encode("gbk"), "GBK"),
-    "gbk.txt": ("党费？\nA. 月\nB. 年\nANSWER: A\n".encode("gbk"), "GBK"),
+    # neither UTF-8 nor GB18030 (a GBK file is read as it is: test_gbk_files_are_read)
+    "mangled.csv": ("题型,题干,选项A,选项B,正确答案\n".encode() + b"\xff\x80,x\n",
+                    "不是 UTF-8 编码"),
+    "mangled.gift": (b"\xff\x80{T}\n", "不是 UTF-8 编码"),
+    "mangled.txt": (b"\xff\x80?\nA. 1\nB. 2\nANSWER: A\n", "不是 UTF-8 编码"),
     "columns.xlsx": (_xlsx_rows([["题型", "题干"], ["单选", "题"]]), "缺少必需的列：正确答案"),
     "columns.csv": ("题型,题目内容\n单选,题\n".encode(), "缺少必需的列"),
     "letter.xlsx": (_xlsx_rows([["题型", "题干", "选项A", "选项B", "正确答案"],
@@ -338,3 +339,17 @@ def test_random_bytes_never_500_and_never_import_partly(client_for, trainer, bui
         planned = int(re.search(r"可导入的题（(\d+)）", page)[1])
         assert _confirm(web, course, page).status_code == 302
         assert _count() == before + planned
+
+
+@pytest.mark.parametrize("name, data", [
+    ("gbk.csv", "题型,题干,选项A,选项B,正确答案\n单选,党费怎么交？,按月,按年,A\n".encode("gbk")),
+    ("gbk.gift", "党费按月交纳。{T}\n".encode("gbk")),
+    ("gbk.txt", "党费怎么交？\nA. 按月\nB. 按年\nANSWER: A\n".encode("gb18030")),
+])
+def test_gbk_files_are_read_as_they_are(name, data):
+    """Chinese Excel, WPS and Notepad save GBK by default: the file is read, not refused."""
+    from lms.authoring.bank_import import detect_format, read_bank
+
+    parsed = read_bank(detect_format(name, data), data)
+    assert not parsed.problems and parsed.questions
+    assert "党费" in parsed.questions[0].stem

@@ -76,10 +76,10 @@ GOOD = "王五,13700000001,正式党员,A,"
      [f"row 2: 职务“村长”应为：{ROLES}"]),
     (csv_bytes(",13700000001,正式党员,A,"), "r.csv", ["row 2: 姓名为空"]),
     (csv_bytes("长" * 61 + ",13700000001,正式党员,A,"), "r.csv", ["row 2: 姓名超过 60 个字"]),
-    (csv_bytes("张三,13700000001,正式党员,,"), "r.csv", ["row 2: 所在党组织（代码）为空"]),
+    (csv_bytes("张三,13700000001,正式党员,,"), "r.csv", ["row 2: 所在党组织为空"]),
     (csv_bytes(",123,党员,,"), "r.csv",
      [f"row 2: 姓名为空；手机号“123”不是 11 位大陆手机号；党员状态“党员”应为：{STATUSES}；"
-      "所在党组织（代码）为空"]),
+      "所在党组织为空"]),
     (csv_bytes(GOOD, "", "张三,12,正式党员,A,"), "r.csv",  # a blank line keeps the numbering
      ["row 4: 手机号“12”不是 11 位大陆手机号"]),
     (csv_bytes("张三,1,正式党员,A,", GOOD, "李四,2,正式党员,A,"), "r.csv",
@@ -88,9 +88,9 @@ GOOD = "王五,13700000001,正式党员,A,"
      ["row 1: 缺少列：手机号、党员状态、所在党组织（第 1 行应是表头）"]),
     (csv_bytes(GOOD, header="名字,手机号,党员状态,所在党组织"), "r.csv",
      ["row 1: 缺少列：姓名（第 1 行应是表头）"]),
-    (csv_bytes("张三,13700000001,正式党员,A,", encoding="gbk"), "r.csv",
-     ["row 1: 文件不是 UTF-8 编码（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）；"
-      "请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"]),
+    # neither UTF-8 nor GB18030 (GBK files are read as they are: see test_gbk_rosters_are_read)
+    (csv_bytes(GOOD) + b"\xff\x80,1\n", "r.csv",
+     ["row 3: 文件不是 UTF-8 编码；请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"]),
     (b"", "r.csv", ["row 1: 文件是空的"]),
     (b"", "r.xlsx", ["row 1: 文件是空的"]),
     (csv_bytes(), "r.csv", ["row 2: 文件里没有数据行"]),
@@ -216,7 +216,7 @@ def organizer(make_user, tree):
     ("secretary", [*good_rows(2), "镇上的人,13799999999,正式党员,T1,"],
      ["row 5: 党组织“T1”不在您的管理范围内"]),
     ("admin", [*good_rows(3), "没有的组织,13799999999,正式党员,ZZ,"],
-     ["row 6: 没有代码为“ZZ”的党组织"]),
+     ["row 6: 没有代码或名称为“ZZ”的党组织"]),
     ("secretary", [*good_rows(2), "李四,{member_b},正式党员,A,"],
      ["row 5: 手机号 {member_b} 属于您管理范围以外的账户"]),
     ("secretary", [*good_rows(2), "管理员,{admin},,A,"],
@@ -275,9 +275,14 @@ def test_upload_preview_confirm(client, login, secretary, member, tree):
     preview = upload(client, data)
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200
-    assert "王五 13700000001" in html and "赵六 13700000002" in html and "确认导入" in html
-    # an existing member the file would change (here: move from A-1 to A) is listed too
-    assert "将更新的已有账户" in html and f"<li>{member.phone}</li>" in html
+    assert "确认导入" in html
+    # every column it will write, row by row; an existing member the file would change (here:
+    # move from A-1 to A) is listed as an update
+    rows = re.findall(r"<tr><td[^>]*>(\d+)</td>(.*?)</tr>", html, re.S)
+    cells = {n: re.sub(r"<[^>]+>", " ", rest).split() for n, rest in rows}
+    assert cells["2"] == ["王五", "13700000001", "正式党员", "甲村党支部", "A", "组织委员", "新建账户"]
+    assert cells["3"] == ["赵六", "13700000002", "预备党员", "甲村第一党小组", "A-1", "—", "新建账户"]
+    assert cells["4"] == ["张三", member.phone, "预备党员", "甲村党支部", "A", "—", "更新已有账户"]
     assert counts() == before  # nothing written by the preview
     db.session.expire_all()
     assert (member.status, member.org_id) == ("full", tree["a1"].id)
@@ -423,3 +428,55 @@ def test_export_survives_control_characters_in_a_name(admin, make_user, tree):
     make_user("铃\x07声\x0b", org=tree["a"])
     rows = read_sheet(export_roster(admin, tree["a"]))
     assert ("铃声", "A") in [(r[0], r[3]) for r in rows]
+
+
+@pytest.mark.parametrize("written", ["A", "甲村党支部", "测试镇党委/甲村党支部", "测试县委 / 测试镇党委 / 甲村党支部",
+                                     "甲村党支部/甲村第一党小组"])
+def test_the_organisation_is_read_as_people_write_it(admin, tree, written):
+    outcome = import_roster(admin, csv_bytes(f"王五,13700000001,正式党员,{written},"), "r.csv")
+    user = db.session.scalar(select(User).where(User.phone == "13700000001"))
+    expected = tree["a1"] if written.endswith("党小组") else tree["a"]
+    assert outcome.problems == [] and user.org_id == expected.id
+
+
+@pytest.mark.parametrize("written, problem", [
+    ("丙村党支部", "row 2: 没有代码或名称为“丙村党支部”的党组织"),
+    ("别的镇/甲村党支部", "row 2: 没有代码或名称为“别的镇/甲村党支部”的党组织"),
+    ("同名支部", "row 2: 有 2 个党组织叫“同名支部”，请填组织代码，或连同上级写成“上级名称/同名支部”"),
+])
+def test_an_organisation_that_is_missing_or_ambiguous_is_named(admin, tree, make_org, written,
+                                                               problem):
+    make_org("A-X", "group", tree["a"], name="同名支部")
+    make_org("B-X", "group", tree["b"], name="同名支部")
+    with pytest.raises(ValidationFailed) as caught:
+        import_roster(admin, csv_bytes(f"王五,13700000001,正式党员,{written},"), "r.csv")
+    assert caught.value.problems == [problem]
+    assert db.session.scalar(select(func.count()).select_from(User).where(
+        User.phone == "13700000001")) == 0
+
+
+def test_a_same_named_organisation_is_told_apart_by_its_parent(admin, tree, make_org):
+    make_org("A-X", "group", tree["a"], name="同名支部")
+    other = make_org("B-X", "group", tree["b"], name="同名支部")
+    import_roster(admin, csv_bytes("王五,13700000001,正式党员,乙村党支部/同名支部,"), "r.csv")
+    assert db.session.scalar(select(User.org_id).where(User.phone == "13700000001")) == other.id
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_gbk_rosters_are_read_as_they_are(admin, tree, encoding):
+    """Chinese Excel, WPS and Notepad save CSV as GBK by default."""
+    data = csv_bytes("王五,13700000001,预备党员,测试镇党委/甲村党支部,党小组长", encoding=encoding)
+    outcome = import_roster(admin, data, "名册.csv")
+    user = db.session.scalar(select(User).where(User.phone == "13700000001"))
+    assert outcome.problems == [] and (user.name, user.status) == ("王五", "probationary")
+
+
+def test_the_template_downloads_and_imports_as_it_is(client, login, admin, tree, make_org):
+    login(admin)
+    response = client.get("/orgs/roster/template.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]] == COLUMNS
+    assert "导入花名册" in client.get("/orgs/roster/import").get_data(as_text=True)
+    assert "/orgs/roster/template.xlsx" in client.get("/orgs/roster/import").get_data(
+        as_text=True)

@@ -91,9 +91,8 @@ def test_bad_input(text, problems):
 @pytest.mark.parametrize(
     ("data", "problem"),
     [(b"", "line 1: 文件是空的"), (b"\n\n", "line 1: 文件是空的"),
-     ("问题\nA. 甲\nB. 乙\nANSWER: A".encode("gbk"),
-      "line 1: 文件不是 UTF-8 编码（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）；"
-      "请用记事本或 WPS“另存为”，编码选 UTF-8"),
+     ("问题\nA. 甲\n".encode() + b"B. \xff\x80\nANSWER: A",
+      "line 3: 文件不是 UTF-8 编码；请用记事本或 WPS“另存为”，编码选 UTF-8"),
      (b"%PDF-1.4\n", "line 1: 这不是Aiken 文本文件，看起来是 PDF 文档"),
      (b"Q\nA. a\nB. b\nANSWER: A\n" * 2001, "line 1: 题目超过 2000 道，请拆成几个文件导入")],
 )

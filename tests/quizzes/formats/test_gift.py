@@ -249,9 +249,8 @@ def test_refused(text, reason):
     [
         (b"", "line 1: 文件是空的"),
         (b"// only a comment\n", "line 1: 文件中没有找到题目"),
-        ("党员应当按月交纳党费。{T}".encode("gbk"),
-         "line 1: 文件不是 UTF-8 编码（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）；"
-         "请用记事本或 WPS“另存为”，编码选 UTF-8"),
+        (b"\xff\x80{T}",
+         "line 1: 文件不是 UTF-8 编码；请用记事本或 WPS“另存为”，编码选 UTF-8"),
         (b"\x89PNG\r\n\x1a\n\x00", "line 1: 这不是GIFT 文本文件，看起来是 PNG 图片"),
         (b"Q{T}\n\n" * 2001, "line 1: 题目超过 2000 道，请拆成几个文件导入"),
     ],

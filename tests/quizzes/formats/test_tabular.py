@@ -258,9 +258,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 CSV_FILES = [
     (b"", "row 1: 文件是空的"),
     (b"  \n", "row 1: 文件是空的"),
-    ("题型,题干,正确答案\n判断,党员应当交纳党费,对\n".encode("gbk"),
-     "row 1: 文件不是 UTF-8 编码（看起来是 GBK，中文版 Excel、WPS 和记事本的默认编码）；"
-     "请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"),
+    ("题型,题干,正确答案\n".encode() + b"\xff\x80,x,y\n",
+     "row 2: 文件不是 UTF-8 编码；请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"),
     ("题型,题干,正确答案\n".encode("utf-16"),
      "row 1: 文件是 UTF-16 编码，不是 UTF-8；请在 Excel 中“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"),
     (PNG, "row 1: 这不是CSV 文本文件，看起来是 PNG 图片"),
