@@ -42,6 +42,10 @@ def register_extensions(app: Flask) -> None:
     # (gunicorn.conf.py) share the configured mappers instead of each building its own
     configure_mappers()
     app.cli.add_command(database.migrate_command)  # `flask db …`, Flask-Migrate loaded on use
+    from lms.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
