@@ -16,7 +16,7 @@ def _course_extra(user, course, **_context) -> dict:
     """保存到手机 on the course page (no query)."""
     if not user.is_authenticated:
         return {}
-    return {"sections": [("offline/_save.html", {"course": course, "print_url": None})]}
+    return {"sections": [("offline/_save.html", {"course": course})]}
 
 
 def _lesson_extra(user, course, lesson, **_context) -> dict:

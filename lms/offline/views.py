@@ -5,7 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import current_app, g, jsonify, render_template, request, url_for
+from flask import abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,8 +13,9 @@ from sqlalchemy import inspect
 
 from lms.core.errors import DomainError
 from lms.core.web import static_url
+from lms.courses import links
 from lms.courses.queries import visible_course
-from lms.offline import bp, services, sync
+from lms.offline import bp, services, sheets, sync
 
 HERE = Path(__file__).resolve().parent
 #: what a release keeps on the phone for the saved pages: the CSS and JS a member's pages load
@@ -127,3 +128,46 @@ def sync_items():
     response = jsonify(results=results)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# ---- paper ------------------------------------------------------------------------------------
+
+def _course_or_404(slug: str):
+    course = visible_course(current_user._get_current_object(), slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.get("/courses/<slug>/lessons/<key>/sheet")
+@login_required
+def lesson_sheet(slug: str, key: str):
+    """One lesson on paper: its text, its check's questions (no answers), a QR code back."""
+    course = _course_or_404(slug)
+    lessons = sheets.sheet_lessons(course, key)
+    if not lessons:
+        abort(404)
+    return _sheet(course, lessons, whole=False)
+
+
+@bp.get("/courses/<slug>/sheet")
+@login_required
+def course_sheet(slug: str):
+    """The whole course on paper, for a phone that cannot keep it."""
+    course = _course_or_404(slug)
+    return _sheet(course, sheets.sheet_lessons(course), whole=True)
+
+
+def _sheet(course, lessons, *, whole: bool):
+    return render_template("offline/sheet.html", course=course, lessons=lessons, whole=whole,
+                           short_urls={s.lesson.id: links.short_url("l", s.lesson.id)
+                                       for s in lessons})
+
+
+@bp.get("/courses/<slug>/poster")
+@login_required
+def poster(slug: str):
+    """An A4 poster for the village notice board: title, 学时, a large QR code, the short link."""
+    course = _course_or_404(slug)
+    return render_template("offline/poster.html", course=course,
+                           short_url=links.short_url("c", course.id))

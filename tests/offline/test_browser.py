@@ -170,3 +170,76 @@ def test_studied_at_sea_synced_on_shore_exactly_once(phone_page, member, offline
     assert "本课已完成" in page.inner_text("#check")
     assert errors == []
     assert outside_hosts(page.requested) == []
+
+
+def test_a_shared_phone_keeps_each_members_records_to_themselves(phone_page, member, member_b,
+                                                                offline_course):
+    from sqlalchemy import func, select
+
+    from lms.progress.models import LessonProgress
+
+    made = offline_course(lessons=2, checks=(), media=False, final=False)
+    slug = made.course.slug
+    db.session.commit()
+    page = phone_page
+    sign_in(page, member)
+    save(page, slug)
+    blocked = []
+    # the signal is too weak for the upload to get through
+    page.context.route("**/offline/sync", lambda route: (blocked.append(1), route.abort()))
+    page.goto(f"{page.base}/courses/{slug}/lessons/l1")
+    page.click("text=我读完了")
+    assert "已记下" in page.inner_text("#progress-mark")
+
+    page.click("footer button:has-text('退出登录')")
+    assert "还有 1 条学习记录没有上传" in page.inner_text("footer [role=alert]")
+    assert page.url.endswith("/lessons/l1")  # not signed out yet
+    page.click("footer button:has-text('仍然退出')")
+    page.wait_for_url("**/login")
+
+    sign_in(page, member_b)
+    page.goto(f"{page.base}/courses/{slug}/lessons/l1")
+    assert "已记下" not in page.inner_text("main") and page.is_visible("text=我读完了")
+    assert page.evaluate("FieldsideOutbox.pending().length") == 0
+    page.context.unroute("**/offline/sync")
+    page.evaluate("FieldsideOutbox.flush()")
+    page.wait_for_timeout(500)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(LessonProgress.id)).where(
+        LessonProgress.completed_at.isnot(None))) == 0
+    # the first member's saved course does not open for the second without signal
+    page.context.set_offline(True)
+    try:
+        page.goto(f"{page.base}/courses/{slug}/lessons/l2")
+        assert "没有网络" in page.inner_text("h1")
+    finally:
+        page.context.set_offline(False)
+
+    page.goto(page.base + "/study/")
+    page.click("footer button:has-text('退出登录')")
+    page.wait_for_url("**/login")
+    sign_in(page, member)
+    page.goto(f"{page.base}/courses/{slug}/lessons/l2")
+    page.wait_for_function("() => FieldsideOutbox.pending().length === 0", timeout=20000)
+    db.session.rollback()
+    assert db.session.scalar(select(LessonProgress.user_id).where(
+        LessonProgress.completed_at.isnot(None))) == member.id
+    assert blocked
+
+
+def test_without_a_service_worker_the_course_page_offers_the_printed_sheet(
+        phone_page, member, offline_course):
+    made = offline_course(lessons=1, checks=(0,), media=False)
+    db.session.commit()
+    page = phone_page
+    # as in iOS WeChat or an old X5 core: no service worker at all
+    page.context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'serviceWorker', "
+        "{ get: function () { return undefined; } });")
+    sign_in(page, member)
+    page.goto(f"{page.base}/courses/{made.course.slug}/")
+    box = page.inner_text("#offline-save")
+    assert "这个浏览器不能离线保存" in box
+    assert not page.is_visible("#offline-save [data-action=save]")
+    page.click("#offline-save .offline-unsupported a")
+    assert "第1课第1题：哪一个对？" in page.inner_text("main")

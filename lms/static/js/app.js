@@ -50,3 +50,35 @@
     }
   });
 })();
+
+/* Signing out with study records still on the phone: say how many, once, before leaving. They
+   stay in the outbox for this member (outbox.js sends a member's items only while that member is
+   signed in), so the next person on a shared phone neither sees nor sends them. */
+(function () {
+  function unsent(member) {
+    var items = [];
+    try { items = JSON.parse(window.localStorage.getItem("fieldside-outbox") || "[]") || []; } catch (e) { items = []; }
+    var n = 0;
+    for (var i = 0; i < items.length; i++) { if (String(items[i].member) === member) { n++; } }
+    return n;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-unsent]");
+    var meta = document.querySelector("meta[name='fieldside-member']");
+    if (!form || !meta) { return; }
+    form.addEventListener("submit", function (event) {
+      var n = unsent(meta.getAttribute("content"));
+      if (!n || form.getAttribute("data-warned")) { return; }
+      event.preventDefault();
+      form.setAttribute("data-warned", "1");
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.setAttribute("role", "alert");
+      note.textContent = form.getAttribute("data-unsent").replace("{n}", String(n));
+      form.insertBefore(note, form.firstChild);
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.textContent = form.getAttribute("data-anyway"); }
+      if (window.FieldsideOutbox) { window.FieldsideOutbox.flush(); }  // maybe the signal is back
+    });
+  });
+})();
