@@ -121,13 +121,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from lms.core import kinds
+    from lms.core import kinds, problems
     from lms.core.web import template_context
 
     app.context_processor(template_context)
     # globals, not context: the quiz macros are imported without context
     app.jinja_env.globals.update(question_kind=kinds.get,
-                                 question_kind_groups=kinds.authoring_groups)
+                                 question_kind_groups=kinds.authoring_groups,
+                                 problem_text=problems.translated, place_text=problems.place_text)
 
 
 def _select_locale():

@@ -41,12 +41,13 @@ def _extracted() -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     for top in ("lms", "templates"):
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
                 ROOT / top, method_map, options_map, keywords=KEYWORDS,
                 directory_filter=wanted):
             for msgid in (message if isinstance(message, tuple) else (message,)):
-                if msgid:
-                    found.setdefault(msgid, []).append(f"{top}/{filename}:{lineno}")
+                if msgid:  # a message with a context (pgettext) is keyed (msgid, context)
+                    key = (msgid, context) if context else msgid
+                    found.setdefault(key, []).append(f"{top}/{filename}:{lineno}")
     return found
 
 
@@ -69,8 +70,8 @@ def test_extraction_finds_the_interface(extracted):
 
 def test_every_marked_message_is_translated(extracted, catalogue):
     problems = []
-    for msgid, where in sorted(extracted.items()):
-        message = catalogue.get(msgid)
+    for msgid, where in sorted(extracted.items(), key=str):
+        message = catalogue.get(*msgid) if isinstance(msgid, tuple) else catalogue.get(msgid)
         if message is None:
             problems.append(f"missing: {msgid!r} ({where[0]})")
         elif not message.string or not str(message.string).strip():
@@ -96,8 +97,8 @@ def test_translations_are_english(catalogue):
 def test_compiled_catalogue_matches_the_po(catalogue):
     with open(MO, "rb") as f:
         compiled = read_mo(f)
-    po = {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
-    mo = {m.id: m.string for m in compiled if m.id}
+    po = {(m.id, m.context): m.string for m in catalogue if m.id and m.string and not m.fuzzy}
+    mo = {(m.id, m.context): m.string for m in compiled if m.id}
     stale = sorted(set(po) ^ set(mo)) + sorted(k for k in po.keys() & mo.keys() if po[k] != mo[k])
     assert not stale, ("messages.mo is out of date; run "
                        "`.venv/bin/pybabel compile -d lms/translations`: " + repr(stale[:10]))

@@ -20,6 +20,7 @@ from lms.authoring.bank import ensure_check, ensure_final_quiz, final_quiz, less
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import ValidationFailed
 from lms.core.i18n import N_
+from lms.core.problems import located
 from lms.core.questions import QuestionData
 from lms.courses.models import Course, Lesson
 from lms.database import begin_write
@@ -82,7 +83,7 @@ def read_bank(fmt: str, data: bytes) -> ReadResult:
         return READERS[fmt](bytes(data))
     except Exception:  # noqa: BLE001 - a reader bug must not become a half-import or a 500
         unit = "row" if fmt in ("xlsx", "csv") else "line"
-        return ReadResult(problems=[f"{unit} 1: 无法读取这个文件"])
+        return ReadResult(problems=[located(unit, 1, N_("无法读取这个文件"))])
 
 
 def target_label(course: Course, target: str) -> tuple[str, Lesson | None]:

@@ -59,19 +59,26 @@ def question_kind(name: str):
     return kinds.REGISTRY.get(name)
 
 
-def question_problems(q: QuestionData) -> list[str]:
-    """What is wrong with a question, as short messages (empty when it is sound): the stem and
-    points here, the rest by its kind (:mod:`lms.core.kinds`)."""
+def question_problems(q: QuestionData) -> list:
+    """What is wrong with a question (empty when it is sound): the stem and points here, the rest
+    by its kind (:mod:`lms.core.kinds`). Each is a :class:`~lms.core.problems.Problem` naming
+    the field it is about; its text is a short English sentence (course packs show those), its
+    message id Chinese (question banks and pages show that, translated)."""
     from lms.core import kinds  # the kinds build on this module, so they load on first use
+    from lms.core.i18n import N_
+    from lms.core.problems import Problem
 
     kind = kinds.REGISTRY.get(q.kind)
     if kind is None:
-        return [f"unknown question kind {q.kind!r} (expected one of {', '.join(kinds.NAMES)})"]
+        return [Problem(N_("题型“%(kind)s”无法识别"), {"kind": q.kind}, field="kind",
+                        text=f"unknown question kind {q.kind!r} "
+                             f"(expected one of {', '.join(kinds.NAMES)})")]
     problems = []
     if not q.stem.strip():
-        problems.append("the question has no stem")
+        problems.append(Problem(N_("题干为空"), field="stem", text="the question has no stem"))
     if not (q.points > 0):
-        problems.append("points must be a positive number")
+        problems.append(Problem(N_("分值必须是正数"), field="points",
+                                text="points must be a positive number"))
     return problems + kind.problems(q)
 
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms.core.errors import DomainError
 from lms.core.i18n import N_
+from lms.core.problems import translated
 from lms.extensions import db
 
 #: same-origin everything; no inline script; speech synthesis and media need nothing extra
@@ -79,7 +80,7 @@ def flash_error(error) -> None:
     """A domain error and every problem it lists, as error flashes in the reader's language."""
     flash(_(str(error)), "error")
     for problem in getattr(error, "problems", []):
-        flash(_(problem), "error")
+        flash(translated(problem), "error")
 
 
 def paginate(stmt, page: int, per_page: int = 50):

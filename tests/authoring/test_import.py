@@ -3,6 +3,7 @@ reader's good and bad inputs; nothing is ever half-imported."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -132,6 +133,8 @@ def test_bad_files_get_a_clear_message_and_nothing_is_written(client_for, traine
     response = _upload(client_for(trainer), course, name, data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
+    # the command line says "row 3"; a page says 第 3 行
+    message = re.sub(r"^(?:row|line) (\d+)$", r"第 \1 行", message)
     assert message in page, page[-3000:]
     assert "确认导入" not in page
     assert _count() == before
@@ -189,8 +192,8 @@ def test_gift_examples_preview_lists_what_is_taken_and_refused(client_for, train
     page = _upload(web, course, "fieldside.gift", GIFT_EXAMPLES.read_bytes()).get_data(
         as_text=True)
     assert "可导入的题（28）" in page and "不支持、不会导入的题（9）" in page
-    for line in ("line 97: 中国共产党成立于哪一年？: 不支持数值题（numerical）",
-                 "line 91: 配对: 不支持配对题（matching）"):
+    for line in ("第 97 行：中国共产党成立于哪一年？：不支持数值题（numerical）",
+                 "第 91 行：配对：不支持配对题（matching）"):
         assert line in page
     _confirm(web, course, page)
     assert _count() == before + 28
@@ -353,3 +356,18 @@ def test_gbk_files_are_read_as_they_are(name, data):
     parsed = read_bank(detect_format(name, data), data)
     assert not parsed.problems and parsed.questions
     assert "党费" in parsed.questions[0].stem
+
+
+def test_an_english_reader_gets_import_problems_and_question_errors_in_english(
+        client_for, trainer, build_course):
+    course = build_course(trainer)
+    web = client_for(trainer)
+    web.get("/lang/en")
+    page = _upload(web, course, "letter.csv", BAD["letter.csv"][0]).get_data(as_text=True)
+    assert "Row 3: The answer “AE” names option E, which is empty" in page
+    quiz = bank.final_quiz(course)
+    page = web.post(f"/authoring/courses/{course.id}/quizzes/{quiz.id}/questions/new", data={
+        "kind": "single", "stem": "哪两个？", "option_a": "甲", "option_b": "乙", "option_c": "",
+        "correct": ["A", "B"], "explanation": "因为", "points": "1"}).get_data(as_text=True)
+    assert "A single-choice question has exactly one correct option" in page
+    assert "单选题只能有一个正确答案" not in page

@@ -53,9 +53,10 @@ class QuestionKind:
 
     # --- validation -------------------------------------------------------------------------
 
-    def problems(self, q: QuestionData) -> list[str]:
-        """What is wrong with the kind-specific parts of ``q`` (stem and points are checked by
-        :func:`lms.core.questions.question_problems`)."""
+    def problems(self, q: QuestionData) -> list:
+        """What is wrong with the kind-specific parts of ``q``, as
+        :class:`~lms.core.problems.Problem` s naming their field, with the English sentence as
+        their text (stem and points are checked by :func:`lms.core.questions.question_problems`)."""
         return []
 
     # --- presenting and answering -------------------------------------------------------------
@@ -115,7 +116,7 @@ class QuestionKind:
 
     def read_sheet_answer(self, raw: str, options: list[str]) -> tuple[tuple, list[str], list[str]]:
         """A 正确答案 cell (not blank) and the row's options → ``(answer, options, problems)``
-        with Chinese problems."""
+        (:class:`~lms.core.problems.Problem` s, placed by the reader)."""
         raise NotImplementedError
 
     def sheet_answer(self, q: QuestionData) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
+from lms.core.i18n import N_
+from lms.core.problems import Problem
 from lms.core.questions import LETTERS, MAX_OPTIONS, QuestionData, indexes_to_letters
 from lms.core.text import fold_width
 
@@ -36,24 +38,33 @@ class ChoiceKind(QuestionKind):
 
     has_options = True
     authoring_template = "authoring/kinds/choice.html"
-    #: the count rule's messages: (English for question_problems, Chinese for a spreadsheet)
-    count_problem: tuple[str, str] = ("", "")
+    #: the count rule's messages: (English, Chinese message id, the spreadsheet's with ``raw``)
+    count_problem: tuple[str, str, str] = ("", "", "")
+    #: the option-count rule's Chinese message id (``%(low)d``, ``%(high)d``)
+    options_problem: str = ""
+    #: a spreadsheet row with fewer than two options (message id)
+    few_options_problem: str = ""
 
     def count_ok(self, count: int) -> bool:
         raise NotImplementedError
 
-    def problems(self, q: QuestionData) -> list[str]:
+    def problems(self, q: QuestionData) -> list[Problem]:
         problems = []
         if not 2 <= len(q.options) <= MAX_OPTIONS:
-            problems.append(f"a {q.kind} question needs 2 to {MAX_OPTIONS} options")
+            problems.append(Problem(self.options_problem, {"low": 2, "high": MAX_OPTIONS},
+                                    field="options",
+                                    text=f"a {q.kind} question needs 2 to {MAX_OPTIONS} options"))
         if any(not o.strip() for o in q.options):
-            problems.append("an option is empty")
+            problems.append(Problem(N_("有选项为空"), field="options", text="an option is empty"))
         if len(set(q.options)) != len(q.options):
-            problems.append("two options are the same")
+            problems.append(Problem(N_("有两个选项内容相同"), field="options",
+                                    text="two options are the same"))
         if any(not isinstance(i, int) or not 0 <= i < len(q.options) for i in q.answer):
-            problems.append("the answer is not among the options")
+            problems.append(Problem(N_("正确答案不在选项之中"), field="answer",
+                                    text="the answer is not among the options"))
         elif not self.count_ok(len(q.answer)):
-            problems.append(self.count_problem[0])
+            problems.append(Problem(self.count_problem[1], field="answer",
+                                    text=self.count_problem[0]))
         return problems
 
     def present(self, question, rng) -> tuple[list[int], list]:
@@ -87,20 +98,24 @@ class ChoiceKind(QuestionKind):
 
     # --- spreadsheets
 
-    def read_sheet_answer(self, raw: str, options: list[str]) -> tuple[tuple, list[str], list[str]]:
-        problems = [f"{self.label}题至少需要两个选项"] if len(options) < 2 else []
+    def read_sheet_answer(self, raw: str, options: list[str]) -> tuple[tuple, list[str], list]:
+        problems = [Problem(self.few_options_problem)] if len(options) < 2 else []
         cleaned = "".join(ch for ch in fold_width(raw).upper()
                           if not ch.isspace() and ch not in ",;、")
         bad = [ch for ch in cleaned if ch not in LETTERS]
         if bad or not cleaned:
-            return (), options, [*problems, f"正确答案“{raw}”不是选项字母（A–F）"]
+            return (), options, [*problems, Problem(N_("正确答案“%(raw)s”不是选项字母（A–F）"),
+                                                    {"raw": raw}, field="answer")]
         letters = sorted(set(cleaned))
         empty = [ch for ch in letters
                  if LETTERS.index(ch) >= len(options) or not options[LETTERS.index(ch)]]
         if empty:
-            return (), options, [*problems, f"正确答案“{raw}”指向的选项{'、'.join(empty)}是空的"]
+            return (), options, [*problems, Problem(N_("正确答案“%(raw)s”指向的选项%(letters)s是空的"),
+                                                    {"raw": raw, "letters": "、".join(empty)},
+                                                    field="answer")]
         if not self.count_ok(len(letters)):
-            return (), options, [*problems, self.count_problem[1].format(raw=raw)]
+            return (), options, [*problems, Problem(self.count_problem[2], {"raw": raw},
+                                                    field="answer")]
         return tuple(LETTERS.index(ch) for ch in letters), options, problems
 
     def sheet_answer(self, q: QuestionData) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from lms.core.i18n import N_
+from lms.core.problems import Problem
 from lms.core.questions import LETTERS, QuestionData
 from lms.core.text import normalize_answer
 
@@ -43,12 +44,15 @@ class Fill(QuestionKind):
     template = "quizzes/kinds/fill.html"
     authoring_template = "authoring/kinds/fill.html"
 
-    def problems(self, q: QuestionData) -> list[str]:
+    def problems(self, q: QuestionData) -> list[Problem]:
         problems = []
         if q.options:
-            problems.append("a fill-in-the-blank question has no options")
+            problems.append(Problem(N_("填空题不能有选项"), field="options",
+                                    text="a fill-in-the-blank question has no options"))
         if not q.answer or any(not isinstance(a, str) or not a.strip() for a in q.answer):
-            problems.append("a fill-in-the-blank question needs at least one accepted answer")
+            problems.append(Problem(
+                N_("填空题至少要有一个答案"), field="answer",
+                text="a fill-in-the-blank question needs at least one accepted answer"))
         return problems
 
     def normalize(self, question: QuestionData, raw):
@@ -89,10 +93,11 @@ class Fill(QuestionKind):
     def read_sheet_answer(self, raw: str, options: list[str]) -> tuple[tuple, list[str], list[str]]:
         problems = []
         if options:
-            problems.append(f"填空题不应有选项（选项{LETTERS[len(options) - 1]}有内容），请检查题型")
+            problems.append(Problem(N_("填空题不应有选项（选项%(letter)s有内容），请检查题型"),
+                                    {"letter": LETTERS[len(options) - 1]}, field="options"))
         answer = tuple(split_fill_answers(raw))
         if not answer:
-            problems.append("填空题的正确答案为空")
+            problems.append(Problem(N_("填空题的正确答案为空"), field="answer"))
         return answer, options, problems
 
     def sheet_answer(self, q: QuestionData) -> str:

@@ -22,7 +22,10 @@ class Multiple(ChoiceKind):
     sheet_words = ("多项选择",)
     template = "quizzes/kinds/multiple.html"
     count_problem = ("a multiple-choice question has at least two correct options",
-                     "多选题至少要有两个正确答案，这里只有“{raw}”")
+                     N_("多选题至少要有两个正确答案"),
+                     N_("多选题至少要有两个正确答案，这里只有“%(raw)s”"))
+    options_problem = N_("多选题需要 %(low)d 到 %(high)d 个选项")
+    few_options_problem = N_("多选题至少需要两个选项")
 
     def count_ok(self, count: int) -> bool:
         return count >= 2

@@ -17,7 +17,9 @@ class Single(ChoiceKind):
     sheet_words = ("单项选择",)
     template = "quizzes/kinds/single.html"
     count_problem = ("a single-choice question has exactly one correct option",
-                     "单选题只能有一个正确答案，这里是“{raw}”")
+                     N_("单选题只能有一个正确答案"), N_("单选题只能有一个正确答案，这里是“%(raw)s”"))
+    options_problem = N_("单选题需要 %(low)d 到 %(high)d 个选项")
+    few_options_problem = N_("单选题至少需要两个选项")
 
     def count_ok(self, count: int) -> bool:
         return count == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from lms.core.i18n import N_
+from lms.core.problems import Problem
 from lms.core.questions import LETTERS, QuestionData, truefalse_from_text
 from lms.core.text import fold_width
 
@@ -20,9 +21,10 @@ class TrueFalse(QuestionKind):
     template = "quizzes/kinds/truefalse.html"
     authoring_template = "authoring/kinds/truefalse.html"
 
-    def problems(self, q: QuestionData) -> list[str]:
+    def problems(self, q: QuestionData) -> list[Problem]:
         if q.options or q.answer not in ((True,), (False,)):
-            return ["a true/false answer is true or false"]
+            return [Problem(N_("判断题的答案只能是对或错"), field="answer",
+                            text="a true/false answer is true or false")]
         return []
 
     def normalize(self, question: QuestionData, raw):
@@ -74,7 +76,8 @@ class TrueFalse(QuestionKind):
         if value is None and len(letter) == 1 and letter in LETTERS[: len(options)]:
             value = truefalse_from_text(options[LETTERS.index(letter)])
         if value is None:
-            return (), [], [f"判断题的正确答案应为“对”或“错”，这里是“{raw}”"]
+            return (), [], [Problem(N_("判断题的正确答案应为“对”或“错”，这里是“%(raw)s”"),
+                                    {"raw": raw}, field="answer")]
         return (value,), [], []
 
     def sheet_answer(self, q: QuestionData) -> str:

@@ -35,27 +35,11 @@ QUIZ_OPTIONAL = ("max_attempts", "time_limit_minutes", "grading", "multiple_scor
                  "open_before_lessons")
 NOT_AMONG = "the answer is not among the options"
 _MASTERY = re.compile(r"([0-9]{1,6})\s*of\s*([0-9]{1,6})", re.IGNORECASE)
-#: the key each question_problems() message is about; the rest point at the question itself
-_MESSAGE_KEYS = {
-    "the question has no stem": "stem",
-    "points must be a positive number": "points",
-    "an option is empty": "options",
-    "two options are the same": "options",
-    NOT_AMONG: "answer",
-    "a single-choice question has exactly one correct option": "answer",
-    "a multiple-choice question has at least two correct options": "answer",
-    "a true/false answer is true or false": "answer",
-    "a fill-in-the-blank question has no options": "options",
-    "a fill-in-the-blank question needs at least one accepted answer": "answer",
-}
 
 
-def _message_key(message: str) -> str | None:
-    if message.startswith("unknown question kind"):
-        return "kind"
-    if message.endswith("options") and " needs " in message:
-        return "options"
-    return _MESSAGE_KEYS.get(message)
+def _message_key(message) -> str | None:
+    """The key a question_problems() problem is about (it names its field)."""
+    return getattr(message, "field", None)
 
 
 def read_questions(src: Source, fields, ids: dict[str, str]) -> list | None:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from lms.core.i18n import N_
+from lms.core.problems import Problem, located
 from lms.core.questions import LETTERS, MAX_OPTIONS, QuestionData, question_problems
 from lms.core.text import fold_width
 
@@ -46,32 +48,33 @@ class _Draft:
         self.line_no = line_no
         self.stem_lines = [stem]
         self.options: list[str] = []
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
     @property
     def stem(self) -> str:
         return "\n".join(self.stem_lines)
 
 
-def _option_problem(draft: _Draft, letter: str, text: str) -> str | None:
+def _option_problem(draft: _Draft, letter: str, text: str) -> Problem | None:
     expected = LETTERS[len(draft.options)] if len(draft.options) < MAX_OPTIONS else None
     if expected is None:
-        return f"选项最多 {MAX_OPTIONS} 个（A–F）"
+        return Problem(N_("选项最多 %(n)d 个（A–F）"), {"n": MAX_OPTIONS})
     if letter != expected:
-        return f"选项字母应为 {expected}，这里是 {letter}"
+        return Problem(N_("选项字母应为 %(expected)s，这里是 %(letter)s"),
+                       {"expected": expected, "letter": letter})
     if not text:
-        return f"选项 {letter} 为空"
+        return Problem(N_("选项 %(letter)s 为空"), {"letter": letter})
     return None
 
 
-def _answer(draft: _Draft, raw: str) -> tuple[tuple, str | None]:
+def _answer(draft: _Draft, raw: str) -> tuple[tuple, Problem | None]:
     letters = "".join(ch for ch in fold_width(raw).upper() if not ch.isspace() and ch not in ",，、")
     if not letters:
-        return (), "ANSWER 后面没有字母"
+        return (), Problem(N_("ANSWER 后面没有字母"))
     if len(letters) > 1:
-        return (), f"Aiken 只能有一个正确答案，这里是“{raw.strip()}”"
+        return (), Problem(N_("Aiken 只能有一个正确答案，这里是“%(raw)s”"), {"raw": raw.strip()})
     if letters not in LETTERS or LETTERS.index(letters) >= len(draft.options):
-        return (), f"ANSWER 的字母 {letters} 没有对应的选项"
+        return (), Problem(N_("ANSWER 的字母 %(letter)s 没有对应的选项"), {"letter": letters})
     return (LETTERS.index(letters),), None
 
 
@@ -85,7 +88,8 @@ def read_aiken(data: bytes) -> ReadResult:
     count = 0
 
     def unfinished(d: _Draft) -> None:
-        result.problems.append(f"line {d.line_no}: {snippet(d.stem)}: 缺少 ANSWER 行")
+        result.problems.append(Problem(N_("缺少 ANSWER 行"), unit="line", number=d.line_no,
+                                       subject=snippet(d.stem)))
 
     for line_no, raw_line in enumerate(text.split("\n"), start=1):
         line = raw_line.strip()
@@ -94,19 +98,20 @@ def read_aiken(data: bytes) -> ReadResult:
         option, answer = _OPTION.fullmatch(line), _ANSWER.fullmatch(line)
         if answer:
             if draft is None:
-                result.problems.append(f"line {line_no}: ANSWER 行前面没有题目")
+                result.problems.append(located("line", line_no, N_("ANSWER 行前面没有题目")))
                 continue
             indexes, problem = _answer(draft, answer[1])
-            problems = draft.problems + ([f"line {line_no}: {problem}"] if problem else [])
+            problems = draft.problems + ([problem.at("line", line_no)] if problem else [])
             if not draft.options and not problem:
-                problems.append(f"line {draft.line_no}: 题目没有选项")
+                problems.append(located("line", draft.line_no, N_("题目没有选项")))
             count += 1
             if count > MAX_QUESTIONS:
-                return file_problem("line", f"题目超过 {MAX_QUESTIONS} 道，请拆成几个文件导入")
+                return file_problem("line", N_("题目超过 %(n)d 道，请拆成几个文件导入"),
+                                    n=MAX_QUESTIONS)
             question = QuestionData(key=numbered_key(count), kind="single", stem=draft.stem,
                                     options=tuple(draft.options), answer=indexes)
             if not problems:
-                problems = [f"line {draft.line_no}: {p}" for p in problems_zh(question)]
+                problems = [p.at("line", draft.line_no) for p in problems_zh(question)]
             result.problems += problems
             if not problems:
                 result.add(question, f"line {draft.line_no}")
@@ -114,11 +119,12 @@ def read_aiken(data: bytes) -> ReadResult:
         elif option:
             letter = fold_width(option[1])
             if draft is None:
-                result.problems.append(f"line {line_no}: 选项 {letter} 出现在题干之前")
+                result.problems.append(located("line", line_no, N_("选项 %(letter)s 出现在题干之前"),
+                                               letter=letter))
                 continue
             problem = _option_problem(draft, letter, option[2].strip())
             if problem:
-                draft.problems.append(f"line {line_no}: {problem}")
+                draft.problems.append(problem.at("line", line_no))
             else:
                 draft.options.append(option[2].strip())
         elif draft is not None and not draft.options:
@@ -131,7 +137,7 @@ def read_aiken(data: bytes) -> ReadResult:
     if draft is not None:
         unfinished(draft)
     if not (result.questions or result.problems):
-        result.problems.append("line 1: 文件中没有找到题目")
+        result.problems.append(located("line", 1, N_("文件中没有找到题目")))
     return result
 
 

@@ -1,14 +1,16 @@
 """What every question-format reader shares: the result type, limits, decoding, keys. Pure Python.
 
-Messages are Chinese (the UI is zh_CN) behind a fixed location prefix: ``row N: …`` for
-spreadsheets (row numbers as Excel shows them, the header is row 1) and ``line N: …`` for text
-formats. A view may render the prefix as 第 N 行.
+Problems, refusals and notes are :class:`~lms.core.problems.Problem` s: a Chinese message id
+and its parameters at ``row N`` for spreadsheets (row numbers as Excel shows them, the header is
+row 1) or ``line N`` for text formats. As text they read ``row N: …`` (the command line); pages
+show them translated, ``第 N 行：…`` in Chinese.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from lms.core.problems import Problem, located
 from lms.core.questions import QuestionData, is_valid_key, question_problems
 from lms.core.sheets import (  # noqa: F401  (the readers' shared byte handling lives in core)
     MAX_BYTES,
@@ -39,9 +41,9 @@ class ReadResult:
     """
 
     questions: list[QuestionData] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     locations: dict[str, str] = field(default_factory=dict)
 
     def add(self, question: QuestionData, location: str) -> None:
@@ -53,9 +55,9 @@ class ReadResult:
         return not self.problems
 
 
-def file_problem(unit: str, message: str) -> ReadResult:
+def file_problem(unit: str, msgid: str, **params) -> ReadResult:
     """A result holding one problem about the whole file, located at row/line 1."""
-    return ReadResult(problems=[f"{unit} 1: {message}"])
+    return ReadResult(problems=[located(unit, 1, msgid, **params)])
 
 
 # --- keys -----------------------------------------------------------------------------------------
@@ -106,36 +108,9 @@ class KeyAllocator:
 
 # --- validation ----------------------------------------------------------------------------------
 
-#: question_problems() messages in Chinese; readers check most things themselves first, this is
-#: the net below them
-_PROBLEMS_ZH = {
-    "the question has no stem": "题干为空",
-    "points must be a positive number": "分值必须是正数",
-    "an option is empty": "有选项为空",
-    "two options are the same": "有两个选项内容相同",
-    "the answer is not among the options": "正确答案不在选项之中",
-    "a single-choice question has exactly one correct option": "单选题只能有一个正确答案",
-    "a multiple-choice question has at least two correct options": "多选题至少要有两个正确答案",
-    "a true/false answer is true or false": "判断题的答案只能是对或错",
-    "a fill-in-the-blank question has no options": "填空题不能有选项",
-    "a fill-in-the-blank question needs at least one accepted answer": "填空题至少要有一个答案",
-}
-
-
-_OPTION_COUNT = re.compile(r"a (single|multiple) question needs (\d+) to (\d+) options")
-
-
-def problems_zh(question: QuestionData) -> list[str]:
-    """``question_problems`` in Chinese (an untranslated message passes through as it is)."""
-    out = []
-    for message in question_problems(question):
-        counted = _OPTION_COUNT.fullmatch(message)
-        if counted:
-            kind = "单选题" if counted[1] == "single" else "多选题"
-            out.append(f"{kind}需要 {counted[2]} 到 {counted[3]} 个选项")
-        else:
-            out.append(_PROBLEMS_ZH.get(message, message))
-    return out
+def problems_zh(question: QuestionData) -> list[Problem]:
+    """``question_problems`` with their Chinese text (each keeps its message id and field)."""
+    return [Problem(p.msgid, p.params, field=p.field) for p in question_problems(question)]
 
 
 def snippet(text: str, limit: int = 30) -> str:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lms.core.i18n import N_
+from lms.core.problems import Problem, located
 from lms.core.questions import MAX_OPTIONS, QuestionData, is_valid_key
 
 from .common import (
@@ -95,9 +97,9 @@ class _Parsed:
     title: str = ""
     stem: str = ""
     fields: dict | None = None
-    problems: list[str] = field(default_factory=list)
-    refused: str = ""
-    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    refused: Problem | None = None
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -107,7 +109,8 @@ class _Parsed:
 def _choice(parsed: _Parsed, answers: str, fmt: str) -> None:
     pieces = answers.replace("=", "~=").split("~")
     if pieces[0].strip():
-        parsed.problems.append(f"选项前有多余的文字“{snippet(_plain(pieces[0], fmt))}”（选项以 = 或 ~ 开头）")
+        parsed.problems.append(Problem(N_("选项前有多余的文字“%(text)s”（选项以 = 或 ~ 开头）"),
+                                       {"text": snippet(_plain(pieces[0], fmt))}))
     options, feedback, weights, full = [], [], [], []
     for piece in (p.strip() for p in pieces[1:]):
         weight_match = _WEIGHT.match(piece)
@@ -119,28 +122,31 @@ def _choice(parsed: _Parsed, answers: str, fmt: str) -> None:
         else:
             weight, body = 0.0, piece
         if abs(weight) > 100:
-            parsed.problems.append(f"权重 {weight:g}% 超出了 -100% 到 100%")
+            parsed.problems.append(Problem(N_("权重 %(weight)s%% 超出了 -100%% 到 100%%"),
+                                           {"weight": f"{weight:g}"}))
         text, _, note = body.partition("#")
         options.append(_plain(text, fmt))
         feedback.append(_plain(note, fmt))
         weights.append(weight)
         if not options[-1]:
-            parsed.problems.append(f"第 {len(options)} 个选项为空")
+            parsed.problems.append(Problem(N_("第 %(n)d 个选项为空"), {"n": len(options)}))
     if len(options) > MAX_OPTIONS:
-        parsed.refused = f"不支持超过 {MAX_OPTIONS} 个选项的选择题"
+        parsed.refused = Problem(N_("不支持超过 %(n)d 个选项的选择题"), {"n": MAX_OPTIONS})
         return
     if len(full) > 1:
-        parsed.refused = "不支持有多个满分（=）选项的单选题"
+        parsed.refused = Problem(N_("不支持有多个满分（=）选项的单选题"))
         return
     if full:
         correct = full
         partial = [options[i] for i, w in enumerate(weights) if w > 0 and i not in full]
         if partial:
-            parsed.notes.append(f"部分得分选项（{'、'.join(partial)}）按错误选项导入：单选题只有一个正确答案")
+            parsed.notes.append(Problem(
+                N_("部分得分选项（%(options)s）按错误选项导入：单选题只有一个正确答案"),
+                {"options": "、".join(partial)}))
     else:
         correct = [i for i, w in enumerate(weights) if w > 0]
         if not correct:
-            parsed.problems.append("没有正确选项：用 = 标出正确答案，或用 ~%50% 这样的正权重")
+            parsed.problems.append(Problem(N_("没有正确选项：用 = 标出正确答案，或用 ~%50% 这样的正权重")))
     parsed.fields = dict(kind="single" if len(correct) <= 1 else "multiple", answer=tuple(correct),
                          options=tuple(options),
                          option_feedback=tuple(feedback) if any(feedback) else ())
@@ -153,7 +159,7 @@ def _truefalse(parsed: _Parsed, answers: str, fmt: str, explanation: str) -> Non
     if not explanation and kept:
         explanation = kept.pop(0)
     if kept:
-        parsed.notes.append("判断题的答题反馈只保留一条作为解析，其余没有导入")
+        parsed.notes.append(Problem(N_("判断题的答题反馈只保留一条作为解析，其余没有导入")))
     parsed.fields = dict(kind="truefalse", answer=(bits[0].strip().upper() in _TRUE,),
                          explanation=explanation)
 
@@ -161,7 +167,7 @@ def _truefalse(parsed: _Parsed, answers: str, fmt: str, explanation: str) -> Non
 def _fill(parsed: _Parsed, answers: str, fmt: str) -> None:
     pieces = answers.split("=")
     if pieces[0].strip():
-        parsed.problems.append("填空题的每个答案要以 = 开头，例如 {=答案}")
+        parsed.problems.append(Problem(N_("填空题的每个答案要以 = 开头，例如 {=答案}")))
     accepted, partial, had_feedback = [], [], False
     for piece in (p.strip() for p in pieces[1:]):
         weight_match = _WEIGHT.match(piece)
@@ -170,17 +176,18 @@ def _fill(parsed: _Parsed, answers: str, fmt: str) -> None:
         answer = _plain(text, fmt)
         had_feedback = had_feedback or bool(_plain(note, fmt))
         if not answer:
-            parsed.problems.append("有一个答案为空")
+            parsed.problems.append(Problem(N_("有一个答案为空")))
         elif weight == 100:
             accepted.append(answer)
         else:
             partial.append(answer)
     if not accepted and not parsed.problems:
-        parsed.problems.append("没有满分答案（不带百分比的 = 才算满分）")
+        parsed.problems.append(Problem(N_("没有满分答案（不带百分比的 = 才算满分）")))
     if partial:
-        parsed.notes.append(f"只导入了满分答案；部分得分的答案 {'、'.join(partial)} 没有导入")
+        parsed.notes.append(Problem(N_("只导入了满分答案；部分得分的答案 %(answers)s 没有导入"),
+                                    {"answers": "、".join(partial)}))
     if had_feedback:
-        parsed.notes.append("填空题的答案反馈没有导入")
+        parsed.notes.append(Problem(N_("填空题的答案反馈没有导入")))
     parsed.fields = dict(kind="fill", answer=tuple(accepted))
 
 
@@ -190,19 +197,19 @@ def parse_question(text: str) -> _Parsed:
     if text.startswith("::"):
         end = text.find("::", 2)
         if end < 0:
-            parsed.problems.append("标题缺少结尾的 ::")
+            parsed.problems.append(Problem(N_("标题缺少结尾的 ::")))
             return parsed
         parsed.title = text[2:end].translate(_UNPARK).strip()
         text = text[end + 2:].strip()
     opens, closes = text.count("{"), text.count("}")
     if not opens and not closes:
         parsed.stem = _plain(text, "moodle")
-        parsed.refused = "不支持说明文字（description，没有 {…} 答案）"
+        parsed.refused = Problem(N_("不支持说明文字（description，没有 {…} 答案）"))
         return parsed
     start, end = text.find("{"), text.find("}")
     if opens != 1 or closes != 1 or end < start:
         parsed.stem = _plain(text[: max(start, 0)], "moodle")
-        parsed.problems.append("花括号 { } 不成对，或一道题里有不止一组（字面的花括号写作 \\{ \\}）")
+        parsed.problems.append(Problem(N_("花括号 { } 不成对，或一道题里有不止一组（字面的花括号写作 \\{ \\}）")))
         return parsed
     answers, after = text[start + 1: end].strip(), text[end + 1:]
     stem = text[:start] + ("____" + after if after.strip() else "")
@@ -213,13 +220,13 @@ def parse_question(text: str) -> _Parsed:
         at = answers.rfind("####")
         answers, explanation = answers[:at].strip(), _plain(answers[at + 4:], fmt)
     if not answers:
-        parsed.refused = "不支持问答题（essay）"
+        parsed.refused = Problem(N_("不支持问答题（essay）"))
     elif answers.startswith("#"):
-        parsed.refused = "不支持数值题（numerical）"
+        parsed.refused = Problem(N_("不支持数值题（numerical）"))
     elif "~" in answers:
         _choice(parsed, answers, fmt)
     elif "=" in answers and "->" in answers:
-        parsed.refused = "不支持配对题（matching）"
+        parsed.refused = Problem(N_("不支持配对题（matching）"))
     elif answers.split("#", 1)[0].strip().upper() in _TRUE + _FALSE:
         _truefalse(parsed, answers, fmt, explanation)
     else:
@@ -227,7 +234,7 @@ def parse_question(text: str) -> _Parsed:
     if parsed.fields is not None:
         parsed.fields.setdefault("explanation", explanation)
     if not parsed.stem and not parsed.refused:
-        parsed.problems.append("题干为空")
+        parsed.problems.append(Problem(N_("题干为空"), field="stem"))
     return parsed
 
 
@@ -257,13 +264,13 @@ def read_gift(data: bytes) -> ReadResult:
         line_no = content[0][0]
         body = "\n".join(line for _, line in content)
         if any(ch in body for ch in _PARKED.values()):
-            result.problems.append(f"line {line_no}: 含有无法处理的私用区字符")
+            result.problems.append(located("line", line_no, N_("含有无法处理的私用区字符")))
             continue
         body = _park(body)
         if body.startswith("$CATEGORY:"):
             continue
         if len(found) >= MAX_QUESTIONS:
-            return file_problem("line", f"题目超过 {MAX_QUESTIONS} 道，请拆成几个文件导入")
+            return file_problem("line", N_("题目超过 %(n)d 道，请拆成几个文件导入"), n=MAX_QUESTIONS)
         parsed, key, points = parse_question(body), None, 1.0
         for _, line in block:
             meta = _META.fullmatch(line)
@@ -275,9 +282,11 @@ def read_gift(data: bytes) -> ReadResult:
                 except ValueError:
                     points = float("nan")
                 if not 0 < points <= MAX_POINTS:
-                    parsed.problems.append(f"// points: 的值应为 0 到 {MAX_POINTS:g} 之间的数")
+                    parsed.problems.append(Problem(N_("// points: 的值应为 0 到 %(max)s 之间的数"),
+                                                   {"max": f"{MAX_POINTS:g}"}, field="points"))
         if key and key in explicit:
-            parsed.problems.append(f"// id: {key} 与 line {explicit[key]} 的题目重复")
+            parsed.problems.append(Problem(N_("// id: %(key)s 与 line %(line)d 的题目重复"),
+                                           {"key": key, "line": explicit[key]}, field="key"))
         elif key:
             explicit[key] = line_no
         found.append((line_no, parsed, key, points))
@@ -286,19 +295,19 @@ def read_gift(data: bytes) -> ReadResult:
     for ordinal, (line_no, parsed, key, points) in enumerate(found, start=1):
         where = f"line {line_no}"
         if parsed.refused:
-            result.refused.append(f"{where}: {parsed.label}: {parsed.refused}")
+            result.refused.append(parsed.refused.at("line", line_no, parsed.label))
             continue
-        result.problems += [f"{where}: {p}" for p in parsed.problems]
+        result.problems += [p.at("line", line_no) for p in parsed.problems]
         if parsed.problems or parsed.fields is None:
             continue
         question = QuestionData(
             key=key or keys.allocate(slug_key(parsed.title), ordinal), stem=parsed.stem,
             title=parsed.title, points=points, **parsed.fields)
         leftover = problems_zh(question)
-        result.problems += [f"{where}: {p}" for p in leftover]
+        result.problems += [p.at("line", line_no) for p in leftover]
         if not leftover:
             result.add(question, where)
-            result.notes += [f"{where}: {parsed.label}: {n}" for n in parsed.notes]
+            result.notes += [n.at("line", line_no, parsed.label) for n in parsed.notes]
     if not (result.questions or result.problems or result.refused):
-        result.problems.append("line 1: 文件中没有找到题目")
+        result.problems.append(located("line", 1, N_("文件中没有找到题目")))
     return result

@@ -22,7 +22,9 @@ Limits: :data:`~.common.MAX_BYTES`, :data:`~.common.MAX_QUESTIONS` rows, 25 MB u
 from __future__ import annotations
 
 from lms.core import kinds, sheets
+from lms.core.i18n import N_
 from lms.core.kinds.fill import split_fill_answers  # noqa: F401  (part of this reader's rules)
+from lms.core.problems import Problem, located
 from lms.core.questions import LETTERS, QuestionData, is_valid_key
 from lms.core.sheets import MAX_COLUMNS, cell_text
 from lms.core.text import fold_width
@@ -81,7 +83,8 @@ def _options(cells: dict[str, str]) -> tuple[list[str], list[str]]:
     for i, text in enumerate(texts):
         if not text:
             later = next(LETTERS[j] for j in range(i + 1, len(texts)) if texts[j])
-            problems.append(f"选项{LETTERS[i]}为空，但后面的选项{later}有内容")
+            problems.append(Problem(N_("选项%(letter)s为空，但后面的选项%(later)s有内容"),
+                                    {"letter": LETTERS[i], "later": later}, field="options"))
             break
     return texts, problems
 
@@ -93,27 +96,32 @@ def _points(raw: str) -> tuple[float, list[str]]:
     try:
         points = float(text)
     except ValueError:
-        return 1.0, [f"分值“{raw}”不是数字"]
+        return 1.0, [Problem(N_("分值“%(raw)s”不是数字"), {"raw": raw}, field="points")]
     if not 0 < points <= MAX_POINTS:
-        return 1.0, [f"分值必须大于 0 且不超过 {MAX_POINTS:g}，这里是“{raw}”"]
+        return 1.0, [Problem(N_("分值必须大于 0 且不超过 %(max)s，这里是“%(raw)s”"),
+                             {"max": f"{MAX_POINTS:g}", "raw": raw}, field="points")]
     return points, []
 
 
-def parse_row(cells: dict[str, str]) -> tuple[dict | None, list[str], str | None]:
+def parse_row(cells: dict[str, str]) -> tuple[dict | None, list[Problem], Problem | None]:
     """One data row → ``(question fields without key, problems, refusal)``."""
     kind_text, stem, raw_answer = cells.get("题型", ""), cells.get("题干", ""), cells.get("正确答案", "")
     kind, refused = _kind(kind_text)
     if refused:
-        return None, [], f"{snippet(stem) or '（无题干）'}: 不支持“{kind_text}”"
+        return None, [], Problem(N_("不支持“%(kind)s”"), {"kind": kind_text},
+                                 subject=snippet(stem) or "（无题干）")
     if kind is None:
-        what = f"题型“{kind_text}”无法识别" if kind_text else "题型为空"
-        return None, [f"{what}，应为 {_KIND_LIST}"], None
-    problems = [] if stem else ["题干为空"]
+        if kind_text:
+            return None, [Problem(N_("题型“%(kind)s”无法识别，应为 %(kinds)s"),
+                                  {"kind": kind_text, "kinds": _KIND_LIST}, field="kind")], None
+        return None, [Problem(N_("题型为空，应为 %(kinds)s"), {"kinds": _KIND_LIST},
+                              field="kind")], None
+    problems = [] if stem else [Problem(N_("题干为空"), field="stem")]
     options, option_problems = _options(cells)
     problems += option_problems
     answer: tuple = ()
     if not raw_answer:
-        problems.append("正确答案为空")
+        problems.append(Problem(N_("正确答案为空"), field="answer"))
     else:
         answer, options, answer_problems = kinds.get(kind).read_sheet_answer(raw_answer, options)
         problems += answer_problems
@@ -130,17 +138,18 @@ def read_rows(rows) -> ReadResult:
     rows = iter(rows)
     raw_header = [cell_text(v) for v in next(rows, [])[:MAX_COLUMNS]]
     if len([h for h in raw_header if h]) == 1 and any(sep in raw_header[0] for sep in "\t;"):
-        return file_problem("row", f"列之间应该用逗号分隔；{sheets.SAVE_CSV}")
+        return file_problem("row", N_("列之间应该用逗号分隔；%(how)s"), how=sheets.SAVE_CSV)
     header = [_header_name(h) for h in raw_header]
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         if name in COLUMNS and name in columns:
-            result.problems.append(f"row 1: 表头中“{name}”出现了两次")
+            result.problems.append(located("row", 1, N_("表头中“%(name)s”出现了两次"), name=name))
         elif name in COLUMNS:
             columns[name] = index
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        result.problems.append(f"row 1: 表头缺少必需的列：{'、'.join(missing)}（表头须在第 1 行）")
+        result.problems.append(located("row", 1, N_("表头缺少必需的列：%(columns)s（表头须在第 1 行）"),
+                                       columns="、".join(missing)))
     if result.problems:
         return result
 
@@ -151,19 +160,21 @@ def read_rows(rows) -> ReadResult:
         if not any(texts):
             continue
         if rownum > MAX_QUESTIONS + 1:
-            return file_problem("row", f"题目超过 {MAX_QUESTIONS} 行，请拆成几个文件导入")
+            return file_problem("row", N_("题目超过 %(n)d 行，请拆成几个文件导入"), n=MAX_QUESTIONS)
         cells = {name: texts[i] if i < len(texts) else "" for name, i in columns.items()}
         fields, problems, refusal = parse_row(cells)
         key = cells.get("编号", "")
         if key and not is_valid_key(key):
-            problems.append(f"编号“{key}”只能由字母、数字和 _ . - 组成（最多 64 个）")
+            problems.append(Problem(N_("编号“%(key)s”只能由字母、数字和 _ . - 组成（最多 64 个）"),
+                                    {"key": key}, field="key"))
         elif key and key in explicit:
-            problems.append(f"编号“{key}”与第 {explicit[key]} 行重复")
+            problems.append(Problem(N_("编号“%(key)s”与第 %(row)d 行重复"),
+                                    {"key": key, "row": explicit[key]}, field="key"))
         elif key:
             explicit[key] = rownum
         if refusal:
-            result.refused.append(f"row {rownum}: {refusal}")
-        result.problems += [f"row {rownum}: {p}" for p in problems]
+            result.refused.append(refusal.at("row", rownum))
+        result.problems += [p.at("row", rownum) for p in problems]
         if fields and not problems:
             parsed.append((rownum, fields, key))
 
@@ -171,11 +182,11 @@ def read_rows(rows) -> ReadResult:
     for rownum, fields, key in parsed:
         question = QuestionData(key=key or keys.allocate(None, rownum - 1), **fields)
         leftover = problems_zh(question)
-        result.problems += [f"row {rownum}: {p}" for p in leftover]
+        result.problems += [p.at("row", rownum) for p in leftover]
         if not leftover:
             result.add(question, f"row {rownum}")
     if not (result.questions or result.problems or result.refused):
-        result.problems.append("row 2: 表格中没有题目")
+        result.problems.append(located("row", 2, N_("表格中没有题目")))
     return result
 
 
