@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from lms.core import kinds
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.quizzes.models import Question, Quiz
@@ -40,8 +41,7 @@ def sheet_lessons(course: Course, key: str | None = None) -> list[SheetLesson]:
         .order_by(Quiz.lesson_id, Question.position))
     for lesson_id, mastery, kind, stem, options in rows:
         sheet = by_id[lesson_id]
-        choices = list(options or []) if kind in ("single", "multiple") else (
-            ["对", "错"] if kind == "truefalse" else [])
+        choices = kinds.get(kind).printed_choices(list(options or []))
         sheet.questions.append((stem, choices))
         sheet.needed = mastery
     return lessons

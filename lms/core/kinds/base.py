@@ -66,6 +66,10 @@ class QuestionKind:
         answer in the shown order's terms."""
         return list(range(len(question.options or ()))), list(question.answer)
 
+    def printed_choices(self, options: list[str]) -> list[str]:
+        """What a printed lesson sheet lists to tick (none: a line to write on)."""
+        return []
+
     def form_value(self, values: Sequence[str]) -> object:
         """A form's values for one question (``getlist``) → the raw value :meth:`normalize`
         expects. Raises ValueError for two values where one belongs."""

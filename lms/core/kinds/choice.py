@@ -67,6 +67,9 @@ class ChoiceKind(QuestionKind):
                                     text=self.count_problem[0]))
         return problems
 
+    def printed_choices(self, options: list[str]) -> list[str]:
+        return options
+
     def present(self, question, rng) -> tuple[list[int], list]:
         order = list(range(len(question.options or ())))
         rng.shuffle(order)

@@ -27,6 +27,9 @@ class TrueFalse(QuestionKind):
                             text="a true/false answer is true or false")]
         return []
 
+    def printed_choices(self, options: list[str]) -> list[str]:
+        return ["对", "错"]
+
     def normalize(self, question: QuestionData, raw):
         """``"true"``/``"false"`` (also ``1``/``0``, ``对``/``错``) → bool; blank → None."""
         if isinstance(raw, bool):
