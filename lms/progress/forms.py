@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DateField, DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from lms.core.forms import options
@@ -17,7 +17,7 @@ SOURCE_LABELS = {"course": _l("课程结业"), "meeting": _l("线下党课"), "m
 class ManualHoursForm(FlaskForm):
     hours = DecimalField(_l("学时（负数用于更正）"), places=2,
                          validators=[DataRequired(), NumberRange(min=-100, max=100)])
-    year = IntegerField(_l("计入年度"), validators=[DataRequired()])
+    occurred_on = DateField(_l("学习日期（计入这一天所在的年度）"), validators=[DataRequired()])
     category = SelectField(_l("类别"), choices=options(
         (key, CATEGORY_LABELS[key]) for key in ("meeting", "manual")))
     reason = StringField(_l("原因（必填，如“3月党课，集中学习 2 小时”）"),

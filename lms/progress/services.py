@@ -285,12 +285,16 @@ def withdraw_assignment(actor: User, assignment: CourseAssignment, ip: str = "")
     db.session.commit()
 
 
-def record_manual_hours(actor: User, member: User, *, hours: float, year: int, category: str,
-                        reason: str, ip: str = "") -> StudyHours:
+def record_manual_hours(actor: User, member: User, *, hours: float, category: str,
+                        reason: str, occurred_on: date | None = None, year: int | None = None,
+                        ip: str = "") -> StudyHours:
     """A secretary (``manage_members`` over the member) enters hours by hand, with a reason.
 
-    The ledger is append-only, so a mistake is corrected by a negative entry with its reason;
-    the year's total never goes below zero. Nobody enters hours for themselves.
+    The entry carries the date the study happened (``occurred_on``; the ledger shows it, and its
+    year is the year credited): an entry for last December is dated last December. Given only
+    a ``year``, the date is today, or 31 December of last year. The ledger is append-only, so a
+    mistake is corrected by a negative entry with its reason; the year's total never goes
+    below zero. Nobody enters hours for themselves.
     """
     org = db.session.get(Organization, member.org_id) if member.org_id else None
     if org is None:
@@ -303,9 +307,15 @@ def record_manual_hours(actor: User, member: User, *, hours: float, year: int, c
         raise ValidationFailed(N_("请写明登记原因（2 到 200 个字），例如“3月党课，集中学习 2 小时”。"))
     if category not in MANUAL_CATEGORIES:
         raise ValidationFailed(N_("请选择学时类别。"))
-    now_year = years.this_year()
+    now_year, today = years.this_year(), years.today()
+    if occurred_on is None:
+        year = now_year if year is None else year
+        occurred_on = today if year == now_year else date(year, 12, 31)
+    year = occurred_on.year
     if year not in (now_year, now_year - 1):
         raise ValidationFailed(f"只能登记 {now_year - 1} 年或 {now_year} 年的学时。")
+    if occurred_on > today:
+        raise ValidationFailed(N_("学习日期不能晚于今天。"))
     try:
         hours = round(float(hours), 2)
     except (TypeError, ValueError):
@@ -322,10 +332,11 @@ def record_manual_hours(actor: User, member: User, *, hours: float, year: int, c
             raise ValidationFailed(f"更正后 {year} 年的学时会小于 0（现有 {float(total):g}）。")
     entry = StudyHours(user_id=member.id, year=year, category=category, hours=hours,
                        source="manual", source_id=None, reason=reason, recorded_by_id=actor.id,
-                       recorded_at=utcnow(), org_path=org.path)
+                       recorded_at=years.local_noon(occurred_on), org_path=org.path)
     db.session.add(entry)
     record("hours.manual", actor=actor, target=f"{member.phone} {member.name}", ip=ip,
-           detail={"year": year, "hours": hours, "category": category, "reason": reason})
+           detail={"year": year, "date": occurred_on.isoformat(), "hours": hours,
+                   "category": category, "reason": reason})
     db.session.commit()
     return entry
 

@@ -70,7 +70,8 @@ def _render_record(member: User, *, own: bool, manual_form=None):
     may_enter = not own and org is not None and can(current_user, "manage_members", org) \
         and member.id != current_user.id
     if may_enter and manual_form is None:
-        manual_form = ManualHoursForm(formdata=None, year=years.this_year(), category="meeting")
+        manual_form = ManualHoursForm(formdata=None, occurred_on=years.today(),
+                                      category="meeting")
     standing = queries.standing(member, year)
     return render_template(
         "progress/record.html", member=member, org=org, own=own, year=year,
@@ -236,14 +237,16 @@ def manual_hours(user_id: int):
     member, _org = member_or_404(user_id, "view_reports")
     form = ManualHoursForm()
     if not form.validate_on_submit():
-        flash(_("请填写学时、年度、类别和原因。"), "error")
+        flash(_("请填写学时、学习日期、类别和原因。"), "error")
         return _render_record(member, own=False, manual_form=form), 400
     try:
         services.record_manual_hours(current_user, member, hours=float(form.hours.data),
-                                     year=form.year.data, category=form.category.data,
-                                     reason=form.reason.data, ip=client_ip())
+                                     occurred_on=form.occurred_on.data,
+                                     category=form.category.data, reason=form.reason.data,
+                                     ip=client_ip())
     except DomainError as error:
         flash_error(error)
         return _render_record(member, own=False, manual_form=form), error.status_code
     flash(_("已登记 %(h)s 学时。", h=hours_text(form.hours.data)), "success")
-    return redirect(url_for("progress.member_record", user_id=member.id, year=form.year.data))
+    return redirect(url_for("progress.member_record", user_id=member.id,
+                            year=form.occurred_on.data.year))

@@ -47,6 +47,12 @@ def today() -> date:
 NON_MEMBER_STATUSES = ("candidate", "activist")
 
 
+def local_noon(day: date) -> datetime:
+    """Noon of a local calendar day as naive UTC: a moment that is that day (and year)
+    wherever the members live."""
+    return datetime.combine(day, time(12), zone()).astimezone(UTC).replace(tzinfo=None)
+
+
 def joined_by() -> datetime:
     """Members whose account was made before this moment are past their own grace for a
     required course: a member placed today gets ``NEW_MEMBER_DAYS`` from their joining, even for

@@ -18,7 +18,7 @@ FORMATS = {"csv": "text/csv",
 MEMBER_HEADER = [N_("姓名"), N_("所在组织"), N_("党员状态"), N_("年度"), N_("本年学时"),
                  N_("目标学时"), N_("完成情况"), N_("必修已完成"), N_("必修已布置"),
                  N_("逾期必修"), N_("最近学习")]
-ROLLUP_HEADER = [N_("组织"), N_("党员人数"), N_("不作硬性要求"), N_("达标人数"), N_("达标率"),
+ROLLUP_HEADER = [N_("组织"), N_("党员人数"), N_("免学"), N_("无年度目标"), N_("达标人数"), N_("达标率"),
                  N_("人均学时"), N_("必修完成"), N_("必修应完成"), N_("必修完成率")]
 
 
@@ -38,7 +38,7 @@ def member_export_rows(rows, year: int) -> list[list]:
 
 def rollup_export_rows(rows, total) -> list[list]:
     def line(r, name):
-        return [name, r.members, r.no_target, r.on_track,
+        return [name, r.members, r.exempt, r.untargeted, r.on_track,
                 "" if r.on_track_percent is None else f"{r.on_track_percent}%",
                 r.average_hours, r.done, r.assigned,
                 "" if r.done_percent is None else f"{r.done_percent}%"]

@@ -211,12 +211,19 @@ class RollupRow:
     name: str
     kind: str
     members: int = 0
-    #: members no target binds: exempt (年老体弱), or 发展对象 and 入党积极分子 without one
-    no_target: int = 0
+    #: 免学: members not held to study (不作硬性要求: old age or illness)
+    exempt: int = 0
+    #: 无年度目标: 发展对象 and 入党积极分子 while HOURS_TARGET_NON_MEMBER is 0
+    untargeted: int = 0
     on_track: int = 0
     hours: float = 0.0
     assigned: int = 0
     done: int = 0
+
+    @property
+    def no_target(self) -> int:
+        """Members no target binds, for either reason."""
+        return self.exempt + self.untargeted
 
     @property
     def with_target(self) -> int:
@@ -251,7 +258,9 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
     target_col = years.target_case(cadres.c.user_id.isnot(None), m.status)
     no_target = or_(m.exempt, target_col <= 0)
     per_org = (select(m.org_id, func.count().label("members"),
-                      func.sum(case((no_target, 1), else_=0)).label("no_target"),
+                      func.sum(case((m.exempt, 1), else_=0)).label("exempt"),
+                      func.sum(case((and_(not_(m.exempt), target_col <= 0), 1), else_=0))
+                      .label("untargeted"),
                       func.sum(case((and_(not_(no_target), hours_col >= target_col), 1),
                                     else_=0)).label("on_track"),
                       func.sum(hours_col).label("hours"))
@@ -282,7 +291,7 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
               .group_by(m.org_id).subquery("own_at"))
     p = per_org.c
     grouped = db.session.execute(
-        select(p.org_id, p.members, p.no_target, p.on_track, p.hours,
+        select(p.org_id, p.members, p.exempt, p.untargeted, p.on_track, p.hours,
                p.members * func.coalesce(courses_at.c.n, 0) + func.coalesce(own_at.c.n, 0),
                func.coalesce(done_at.c.n, 0) + func.coalesce(own_at.c.done, 0))
         .outerjoin(courses_at, courses_at.c.org_id == p.org_id)
@@ -301,11 +310,12 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
         parts = o.path.strip("/").split("/")
         child_of[o.id] = int(parts[level]) if len(parts) > level else None
     total = RollupRow(org_id=node.id, name=node.name, kind=node.kind)
-    for org_id, members, no_target, on_track, hours_sum, assigned, done in grouped:
+    for org_id, members, exempt, untargeted, on_track, hours_sum, assigned, done in grouped:
         target = children.get(child_of.get(org_id), own)
         for row in (target, total):
             row.members += int(members)
-            row.no_target += int(no_target or 0)
+            row.exempt += int(exempt or 0)
+            row.untargeted += int(untargeted or 0)
             row.on_track += int(on_track or 0)
             row.hours += float(hours_sum or 0)
             row.assigned += int(assigned or 0)

@@ -500,3 +500,18 @@ def test_last_lesson_and_final_quiz_at_the_same_moment_complete_once(app, member
     for _lesson_id, _quiz_id, course_id in courses:
         assert _count(CourseCompletion, user_id=user_id, course_id=course_id) == 1
         assert _count(StudyHours, user_id=user_id, source_id=course_id) == 1
+
+
+def test_manual_hours_carry_the_date_of_the_activity(secretary, member):
+    """An entry for last December is dated last December, and counts for last year."""
+    from datetime import timedelta
+
+    last_year = years.this_year() - 1
+    entry = _manual(secretary, member, occurred_on=date(last_year, 12, 20))
+    assert entry.year == last_year and years.local_date(entry.recorded_at) == f"{last_year}-12-20"
+    lines = queries.ledger(member.id, last_year)
+    assert [years.local_date(line.recorded_at) for line in lines] == [f"{last_year}-12-20"]
+    with pytest.raises(ValidationFailed, match="不能晚于今天"):
+        _manual(secretary, member, occurred_on=years.today() + timedelta(days=1))
+    with pytest.raises(ValidationFailed):
+        _manual(secretary, member, occurred_on=date(last_year - 1, 6, 1))

@@ -79,7 +79,7 @@ def test_members_of_another_branch_answer_404(client, login, branch_a, member_b)
     login(branch_a["secretary"])
     assert client.get(f"/branch/members/{member_b.id}").status_code == 404
     response = client.post(f"/branch/members/{member_b.id}/hours",
-                           data={"hours": "2", "year": years.this_year(), "category": "meeting",
+                           data={"hours": "2", "occurred_on": years.today().isoformat(), "category": "meeting",
                                  "reason": "越权登记"})
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(StudyHours).where(
@@ -213,8 +213,12 @@ def test_activists_and_candidates_have_no_target(client, login, client_for, admi
     rows = list(csv.reader(io.StringIO(client_for(admin).get(
         f"/branch/{tree['town'].id}/export.csv").get_data().decode("utf-8-sig"))))
     a = {r[0]: r for r in rows[1:]}["甲村党支部"]
-    # no target: 赵六 (exempt) and the two; on track: 王五 of 张三, 王书记 and him
-    assert a[1:5] == [str(_scoped_count(tree["a"].path)), "3", "1", "33%"]
+    # 免学: 赵六 (exempt); 无年度目标: the two; on track: 王五 of 张三, 王书记 and him
+    assert rows[0][1:6] == ["党员人数", "免学", "无年度目标", "达标人数", "达标率"]
+    assert a[1:6] == [str(_scoped_count(tree["a"].path)), "1", "2", "1", "33%"]
+    page = client_for(admin).get(f"/branch/{tree['town'].id}").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if "甲村党支部" in r)
+    assert "免学 1" in row and "无年度目标 2" in row
 
 
 # ---- roll-up -------------------------------------------------------------------------------
@@ -237,9 +241,9 @@ def test_the_township_roll_up_has_one_row_per_branch(client, login, admin, tree,
         f"/branch/{tree['town'].id}/export.csv").get_data().decode("utf-8-sig"))))
     by_org = {r[0]: r for r in rows[1:]}
     a, b = by_org["甲村党支部"], by_org["乙村党支部"]
-    assert a[1:5] == [str(_scoped_count(tree["a"].path)), "1", "1", "33%"]
-    assert b[1:5] == [str(_scoped_count(tree["b"].path)), "0", "1", "50%"]
-    assert a[6:9] == ["0", "4", "0%"] and b[6:9] == ["1", "2", "50%"]
+    assert a[1:6] == [str(_scoped_count(tree["a"].path)), "1", "0", "1", "33%"]
+    assert b[1:6] == [str(_scoped_count(tree["b"].path)), "0", "0", "1", "50%"]
+    assert a[7:10] == ["0", "4", "0%"] and b[7:10] == ["1", "2", "50%"]
     assert by_org["合计"][1] == str(_scoped_count(tree["town"].path))
 
 
@@ -286,14 +290,14 @@ def test_a_secretary_enters_hours_on_the_members_record(client, login, tree, bra
     page = client.get(f"/branch/members/{member.id}").get_data(as_text=True)
     assert "登记学时" in page
     response = client.post(f"/branch/members/{member.id}/hours",
-                           data={"hours": "2.5", "year": years.this_year(),
+                           data={"hours": "2.5", "occurred_on": years.today().isoformat(),
                                  "category": "meeting", "reason": "送学上门：学习惠民政策"},
                            follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "已登记 2.5 学时" in page and "送学上门：学习惠民政策" in page
     assert "合计 12.5 学时" in page
     missing = client.post(f"/branch/members/{member.id}/hours",
-                          data={"hours": "2", "year": years.this_year(), "category": "meeting",
+                          data={"hours": "2", "occurred_on": years.today().isoformat(), "category": "meeting",
                                 "reason": ""})
     assert missing.status_code == 400
 
@@ -302,7 +306,7 @@ def test_members_cannot_enter_hours(client, login, branch_a):
     member = branch_a["member"]
     login(member)
     response = client.post(f"/branch/members/{member.id}/hours",
-                           data={"hours": "50", "year": years.this_year(),
+                           data={"hours": "50", "occurred_on": years.today().isoformat(),
                                  "category": "manual", "reason": "自己给自己加"})
     assert response.status_code == 403
 
