@@ -474,8 +474,7 @@ def home_visit():
 # ---- parts on 学习情况 and 我的学习 ------------------------------------------------------------
 
 def _branch_extra(org, **_kw):
-    if not any(can(current_user, c, org) for c in VIEW_CAPABILITIES) and \
-            not services.may_view(current_user, org):
+    if not services.may_view(current_user, org):
         return {}
     if org.kind in oversight.BRANCH_KINDS or org.kind == "group":
         return {"sections": [("meetings/_schedule.html", {
