@@ -372,6 +372,8 @@ EXPECTED: dict[str, str] = {
         'LDDDDOOOOO',
     'orgs.roster_import POST /orgs/roster/import':
         'L.D.D.O...',
+    'orgs.roster_template GET /orgs/roster/template.xlsx':
+        'LDDDDOOOOO',
     'progress.assign GET /branch/<int:org_id>/assign':
         'LDDDDODOOO',
     'progress.assign POST /branch/<int:org_id>/assign':
