@@ -438,6 +438,12 @@ EXPECTED: dict[str, str] = {
         'DDDDDDDDDD',
     'static GET /static/<path:filename>':
         'OOOOOOOOOO',
+    'offline.course_sheet GET /courses/<slug>/sheet':
+        'LOOOOOOOOO',
+    'offline.lesson_sheet GET /courses/<slug>/lessons/<key>/sheet':
+        'LOOOOOOOOO',
+    'offline.poster GET /courses/<slug>/poster':
+        'LOOOOOOOOO',
 }
 
 
