@@ -243,3 +243,32 @@ def test_without_a_service_worker_the_course_page_offers_the_printed_sheet(
     assert not page.is_visible("#offline-save [data-action=save]")
     page.click("#offline-save .offline-unsupported a")
     assert "第1课第1题：哪一个对？" in page.inner_text("main")
+
+
+def test_a_timed_check_is_not_queued_and_says_it_needs_the_network(phone_page, member,
+                                                                   offline_course):
+    from sqlalchemy import func, select
+
+    from lms.core.receipts import SyncReceipt
+
+    made = offline_course(lessons=1, checks=(0,), timed=(0,), media=False, final=False)
+    db.session.commit()
+    page = phone_page
+    sign_in(page, member)
+    save(page, made.course.slug)  # the course is saved, but its timed check stays online
+    page.goto(f"{page.base}/courses/{made.course.slug}/lessons/l1")
+    page.click("text=开始本课测验")
+    page.wait_for_load_state("load")
+    assert page.is_visible("#check form[data-timed]")
+    page.context.set_offline(True)
+    try:
+        page.click("#check button:has-text('提交答案')")
+        assert "限时测验要联网才能交卷" in page.inner_text("#check")
+        assert page.evaluate("FieldsideOutbox.pending().length") == 0
+    finally:
+        page.context.set_offline(False)
+    page.click("#check button:has-text('提交答案')")  # online: the ordinary submit
+    page.wait_for_load_state("load")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(SyncReceipt.id))) == 0
+    assert "这次还差一点" in page.inner_text("#check")

@@ -238,9 +238,20 @@
         notes.read = note(done, box.getAttribute("data-queued-read"));
       }
     }
+    // a timed check is graded online only (its deadline is the server's): offline it says so
+    var timed = check && check.hasAttribute("data-timed");
     if (check && check.parentNode) {
       check.addEventListener("submit", function (event) {
-        if (!queueing()) { return; }
+        if (timed && window.navigator.onLine === false) {
+          event.preventDefault();
+          var hint = check.querySelector(".offline-timed") || document.createElement("p");
+          hint.className = "notice offline-timed";
+          hint.setAttribute("role", "alert");
+          hint.textContent = box.getAttribute("data-timed");
+          check.appendChild(hint);
+          return;
+        }
+        if (timed || !queueing()) { return; }
         event.preventDefault();
         var answers = {}, shown = check.querySelectorAll("input[name=shown]");
         for (var k = 0; k < shown.length; k++) { answers[shown[k].value] = values(check, "q-" + shown[k].value); }
