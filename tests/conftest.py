@@ -11,7 +11,9 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -33,9 +35,10 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
 from lms import create_app  # noqa: E402
+from lms.core.clock import utcnow  # noqa: E402
+from lms.database import begin_write  # noqa: E402
 from lms.extensions import db  # noqa: E402
-
-PASSWORD = "tea-garden-2026"
+from tests.helpers import MP3, PASSWORD, bank_questions, home_org, png, sign_in  # noqa: E402
 
 
 def database_url() -> str:
@@ -225,11 +228,9 @@ def trainer(make_user, tree):
 
 @pytest.fixture
 def login(client):
+    """``login(user)``: sign the ``client`` fixture in as ``user``."""
     def do(user, password: str = PASSWORD, the_client=None):
-        c = the_client or client
-        response = c.post("/login", data={"phone": user.phone, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return response
+        return sign_in(the_client or client, user, password)
 
     return do
 
@@ -241,8 +242,7 @@ def client_for(app):
     def make(user, password: str = PASSWORD):
         client = app.test_client()
         if user is not None:
-            response = client.post("/login", data={"phone": user.phone, "password": password})
-            assert response.status_code == 302, response.get_data(as_text=True)[:300]
+            sign_in(client, user, password)
         return client
 
     return make
@@ -266,6 +266,231 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# ---- courses: one factory --------------------------------------------------------------------
+
+_courses = itertools.count(1)
+#: the final quiz's rules unless a test names others
+FINAL_RULES = {"pass_percent": 60, "max_attempts": 0, "time_limit_minutes": 0,
+               "grading": "highest", "multiple_scoring": "all_or_nothing", "review": True}
+#: the first lesson's body when a course is built through the editor
+EDITOR_BODY = "## 田间课堂\n\n支部把党课送到**田间地头**。\n\n- 产业链党支部\n- 致富带头人\n"
+
+
+@dataclass
+class MadeCourse:
+    """What ``make_course`` made: ``checks`` maps a lesson's index to its check."""
+    course: object
+    lessons: list = field(default_factory=list)
+    checks: dict = field(default_factory=dict)
+    final: object = None
+    image_url: str | None = None  # with media=True: the image the first lesson shows
+    audio_url: str | None = None  # … and its audio
+
+    @property
+    def lesson(self):
+        return self.lessons[0]
+
+    @property
+    def check(self):
+        """The first lesson's check (None without one)."""
+        return self.checks.get(0)
+
+
+@pytest.fixture
+def make_course(app):
+    """``make_course(**spec)`` → MadeCourse(course, lessons, checks, final).
+
+    spec (all optional): ``lessons=1`` lessons ``l1…`` (第N课); ``check=0`` questions in the
+    check of each lesson index in ``check_on=(0,)``, ``mastery`` of them to pass (default all);
+    ``final=0`` questions in the final quiz, ``draw=0`` of them drawn (0: all), and any final
+    rule (``pass_percent=60, max_attempts=0, time_limit_minutes=0, grading="highest",
+    multiple_scoring="all_or_nothing", review=True``); the course's ``title, slug,
+    status="published", hours=2, required=False, category="理论", audience=org, owner=user``;
+    ``media=True``: the first lesson shows a stored image and has audio.
+    Questions cycle through the four kinds (tests.helpers.bank_questions): check keys
+    ``c<n>-<lesson index>-<i>``, final keys ``f<n>-<i>``.
+
+    ``via="rows"`` writes the rows directly (fast, any rules); ``via="editor"`` builds it
+    through the authoring services as the web editor does (needs ``owner``; audited, versioned,
+    rendered; the first lesson gets a Markdown body; the audience defaults to the owner's
+    branch, as the editor's form does).
+    """
+    def make(*, lessons: int = 1, check: int = 0, check_on=(0,), mastery: int | None = None,
+             final: int = 0, draw: int = 0, title: str | None = None, slug: str | None = None,
+             status: str = "published", hours: float = 2, required: bool = False,
+             category: str = "理论", audience=None, owner=None, media: bool = False,
+             via: str = "rows", **final_rules) -> MadeCourse:
+        n = next(_courses)
+        spec = dict(n=n, lessons=lessons, check=check, check_on=tuple(check_on) if check else (),
+                    mastery=check if mastery is None else mastery, final=final, draw=draw,
+                    media=media, rules={**FINAL_RULES, **final_rules})
+        fields = dict(slug=slug or f"course-{n}", title=title or f"测试课程{n}",
+                      summary="一门测试用的课。", category=category, required=required,
+                      credit_hours=hours)
+        if via == "editor":
+            assert not media, "media=True is for via='rows'"
+            return _through_editor(owner, status, audience, fields, spec)
+        assert via == "rows", via
+        return _as_rows(owner, status, audience, fields, spec)
+
+    return make
+
+
+def _as_rows(owner, status, audience, fields, spec) -> MadeCourse:
+    from lms.courses.models import Course, Lesson
+    from lms.quizzes.models import Question, Quiz
+
+    n = spec["n"]
+    course = Course(status=status, owner_id=owner.id if owner else None,
+                    audience_org_id=audience.id if audience else None, **fields)
+    db.session.add(course)
+    db.session.flush()
+    made = MadeCourse(course)
+    for position in range(1, spec["lessons"] + 1):
+        lesson = Lesson(course_id=course.id, key=f"l{position}", position=position,
+                        title=f"第{position}课", minutes=3, body="正文", html="<p>正文</p>")
+        db.session.add(lesson)
+        made.lessons.append(lesson)
+    if spec["media"]:
+        _add_media(course, made)
+    db.session.flush()
+
+    def quiz(lesson, questions, prefix, **rules):
+        row = Quiz(course_id=course.id, lesson_id=lesson.id if lesson else None, **rules)
+        db.session.add(row)
+        db.session.flush()
+        for position, q in enumerate(bank_questions(questions, prefix), start=1):
+            db.session.add(Question(course_id=course.id, quiz_id=row.id, position=position, **q))
+        return row
+
+    for index in spec["check_on"]:
+        made.checks[index] = quiz(made.lessons[index], spec["check"], f"c{n}-{index}-",
+                                  mastery_required=spec["mastery"], pass_percent=0, draw=0)
+    if spec["final"]:
+        made.final = quiz(None, spec["final"], f"f{n}-", draw=spec["draw"], **spec["rules"])
+    db.session.commit()
+    return made
+
+
+def _add_media(course, made: MadeCourse) -> None:
+    """A PNG and an MP3 stored for ``course``; the first lesson shows the one, plays the other."""
+    import hashlib
+
+    from lms.courses import media as media_store
+    from lms.courses.models import MediaFile
+
+    for data, ext, path, kind in ((png(4, 4), ".png", "media/field.png", "image/png"),
+                                  (MP3, ".mp3", "media/one.mp3", "audio/mpeg")):
+        sha = hashlib.sha256(data).hexdigest()
+        media_store.store(data, sha, ext)
+        db.session.add(MediaFile(course_id=course.id, path=path, sha256=sha, size=len(data),
+                                 content_type=kind))
+        if ext == ".png":
+            made.image_url = f"/media/{sha}.png"
+        else:
+            made.audio_url = f"/media/{sha}.mp3"
+    made.lessons[0].html += f'<p><img src="{made.image_url}" alt="田"></p>'
+    made.lessons[0].audio = "media/one.mp3"
+
+
+def _through_editor(owner, status, audience, fields, spec) -> MadeCourse:
+    from lms.authoring import bank, services
+    from lms.core.questions import QuestionData
+
+    assert owner is not None, "via='editor' needs an owner who may author"
+    assert status in ("draft", "published"), status
+    n = spec["n"]
+    course = services.create_course(
+        owner, audience=home_org(owner) if audience is None else audience, **fields)
+    made = MadeCourse(course)
+    for position in range(1, spec["lessons"] + 1):
+        lesson = services.add_lesson(owner, course, title=f"第{position}课", minutes=3)
+        body = EDITOR_BODY if position == 1 else "正文"
+        services.update_lesson(owner, lesson, title=lesson.title, minutes=3, body=body,
+                               audio=None)
+        made.lessons.append(lesson)
+
+    def questions(count, prefix):
+        return [QuestionData(**{**q, "options": tuple(q["options"]), "answer": tuple(q["answer"])})
+                for q in bank_questions(count, prefix)]
+
+    for index in spec["check_on"]:
+        check = bank.ensure_check(owner, made.lessons[index])
+        for q in questions(spec["check"], f"c{n}-{index}-"):
+            bank.save_question(owner, check, None, q)
+        bank.update_check_settings(owner, check, mastery_required=spec["mastery"])
+        made.checks[index] = check
+    if spec["final"]:
+        made.final = bank.ensure_final_quiz(owner, course)
+        for q in questions(spec["final"], f"f{n}-"):
+            bank.save_question(owner, made.final, None, q)
+        bank.update_final_settings(owner, made.final, draw=spec["draw"], **spec["rules"])
+    if status == "published":
+        services.publish_course(owner, course)
+    return made
+
+
+# ---- grading as the quiz engine does it --------------------------------------------------------
+
+def _attempt(user, quiz, passed: bool, number: int | None = None):
+    from sqlalchemy import func, select
+
+    from lms.quizzes.models import Attempt
+
+    if number is None:
+        number = (db.session.scalar(select(func.max(Attempt.number)).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)) or 0) + 1
+    now = utcnow()
+    attempt = Attempt(user_id=user.id, quiz_id=quiz.id, number=number, state="submitted",
+                      started_at=now, submitted_at=now, score=1 if passed else 0, max_score=1,
+                      passed=passed, snapshot=[])
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+@pytest.fixture
+def grade(app):
+    """``grade.check(user, quiz, passed)`` and ``grade.final(user, quiz, passed)``: write a
+    submitted attempt and send the signal in one transaction, as lms.quizzes grading does."""
+    from lms.quizzes.signals import final_quiz_passed, lesson_check_graded
+
+    def check(user, quiz, passed: bool = True):
+        begin_write()
+        attempt = _attempt(user, quiz, passed)
+        lesson_check_graded.send(quiz, user=user, lesson_id=quiz.lesson_id, attempt=attempt,
+                                 passed=passed)
+        db.session.commit()
+        return attempt
+
+    def final(user, quiz, passed: bool = True):
+        begin_write()
+        attempt = _attempt(user, quiz, passed)
+        if passed:
+            final_quiz_passed.send(quiz, user=user, course_id=quiz.course_id, attempt=attempt)
+        db.session.commit()
+        return attempt
+
+    return SimpleNamespace(check=check, final=final, attempt=_attempt)
+
+
+@pytest.fixture
+def finish_lessons(app, grade):
+    """Complete every lesson of a made course for ``user`` (checks passed, others read)."""
+    from lms.progress import services
+
+    def finish(user, made, only=None):
+        for i, lesson in enumerate(made.lessons):
+            if only is not None and i not in only:
+                continue
+            if i in made.checks:
+                grade.check(user, made.checks[i])
+            else:
+                services.mark_read(user, lesson)
+
+    return finish
 
 
 # ---- a live server and a browser --------------------------------------------------------------

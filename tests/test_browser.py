@@ -1,6 +1,8 @@
 """A person signs in through the real page on a phone-sized screen; nothing leaves the server."""
 import pytest
 
+from tests.helpers import PASSWORD
+
 pytestmark = pytest.mark.browser
 
 
@@ -9,7 +11,7 @@ def test_sign_in_through_the_page_makes_no_outside_request(phone_page, member, o
     page.goto(page.base + "/")
     assert "登录田埂课堂" in page.content()
     page.fill("input[name=phone]", member.phone)
-    page.fill("input[name=password]", "tea-garden-2026")
+    page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state("load")
     page.goto(page.base + "/account")

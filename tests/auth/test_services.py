@@ -17,8 +17,7 @@ from lms.auth.services import (
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.extensions import db
-
-PASSWORD = "tea-garden-2026"  # the factories' password (tests/conftest.py)
+from tests.helpers import PASSWORD
 
 
 def audit_actions():

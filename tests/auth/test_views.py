@@ -5,8 +5,7 @@ import pytest
 from freezegun import freeze_time
 
 from lms.extensions import db
-
-PASSWORD = "tea-garden-2026"
+from tests.helpers import PASSWORD
 
 
 def test_sign_in_page_is_chinese_and_sign_in_lands_home(client, member):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from lms.audit.models import AuditLog
 from lms.authoring import bank, services
 from lms.extensions import db
+from tests.helpers import EDITOR_COURSE, sign_in_with_csrf
 
 #: (endpoint, method) → the status the course's own trainer and the admin get. A route missing
 #: from this table fails test_the_table_covers_every_route.
@@ -80,16 +81,16 @@ def _audit_count() -> int:
 
 @pytest.mark.parametrize("endpoint, method", sorted(EXPECTED))
 def test_role_matrix(app, client_for, endpoint, method, trainer, other_trainer, member, secretary, admin,
-                     build_course):
+                     make_course):
     rule = next(r for e, m, r in _routes(app) if (e, m) == (endpoint, method))
     course_route = "course_id" in rule.arguments
-    shared = build_course(trainer, slug="shared")
+    shared = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="shared").course
     users = {"anonymous": None, "member": member, "secretary": secretary,
              "trainer_other": other_trainer, "trainer_own": trainer, "admin": admin}
     for role in ROLES:
         course = shared
         if role in ("trainer_own", "admin"):
-            course = build_course(trainer, slug=f"for-{role.replace('_', '-')}")
+            course = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug=f"for-{role.replace('_', '-')}").course
             services.add_co_author(trainer, course, other_trainer.phone) \
                 if endpoint == "authoring.remove_author" else None
         url = _url(app, rule, course, other_trainer)
@@ -111,8 +112,8 @@ def test_role_matrix(app, client_for, endpoint, method, trainer, other_trainer, 
 
 
 def test_posted_owner_status_and_version_change_nothing(app, client, login, trainer,
-                                                        other_trainer, build_course):
-    course = build_course(trainer)
+                                                        other_trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     login(trainer)
     response = client.post(f"/authoring/courses/{course.id}", data={
         "title": "新名称", "summary": "新简介", "category": "政策", "credit_hours": "3",
@@ -176,19 +177,12 @@ def test_nav_entry_only_for_authors(client_for, trainer, member, secretary, prop
         assert "课程编写" in client_for(user).get("/courses/").get_data(as_text=True)
 
 
-def test_csrf_is_required_on_editor_posts(app_factory, trainer, build_course):
+def test_csrf_is_required_on_editor_posts(app_factory, trainer, make_course):
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        from tests.conftest import PASSWORD
-
-        course = build_course(trainer)
+        course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
         client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        import re
-
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-        assert client.post("/login", data={"phone": trainer.phone, "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 302
+        sign_in_with_csrf(client, trainer)
         for url in (f"/authoring/courses/{course.id}/publish", "/authoring/courses/new",
                     f"/authoring/courses/{course.id}/lessons"):
             assert client.post(url, data={"title": "x"}).status_code == 400

@@ -7,18 +7,10 @@ from sqlalchemy import select
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.formats import write_xlsx
-from tests.authoring.conftest import sample_questions
-from tests.conftest import PASSWORD
+from tests.helpers import browser_sign_in, sample_questions
 
 pytestmark = pytest.mark.browser
 
-
-def _sign_in(page, base, user):
-    page.goto(base + "/login")
-    page.fill("input[name=phone]", user.phone)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("load")
 
 
 def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_server, trainer,
@@ -27,7 +19,7 @@ def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_serve
     page = context.new_page()
     requested = []
     page.on("request", lambda request: requested.append(request.url))
-    _sign_in(page, live_server, trainer)
+    browser_sign_in(page, trainer, live_server)
     page.click("nav >> text=课程编写")
     page.click("text=新建课程")
     page.fill("input[name=title]", "渔船上的党课")
@@ -87,7 +79,7 @@ def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_serve
     phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
                                 has_touch=True, locale="zh-CN")
     reader = phone.new_page()
-    _sign_in(reader, live_server, member)
+    browser_sign_in(reader, member, live_server)
     reader.goto(live_server + "/courses/")
     reader.click("text=渔船上的党课")
     reader.click("text=出海前的安全课")

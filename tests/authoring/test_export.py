@@ -13,14 +13,12 @@ from lms.authoring.pack_sync import course_to_pack, import_folders
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.formats import READERS
-from tests.authoring.conftest import home_org
-from tests.authoring.test_import import AIKEN, _confirm, _upload
-from tests.authoring.test_uploads import MP3, png
+from tests.helpers import AIKEN, EDITOR_COURSE, MP3, confirm_import, home_org, png, upload_bank
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "gift", "csv"])
-def test_a_bank_exports_and_reads_back_the_same(client_for, trainer, build_course, fmt):
-    course = build_course(trainer)
+def test_a_bank_exports_and_reads_back_the_same(client_for, trainer, make_course, fmt):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     response = client_for(trainer).get(
         f"/authoring/courses/{course.id}/quizzes/{quiz.id}/export.{fmt}")
@@ -32,8 +30,8 @@ def test_a_bank_exports_and_reads_back_the_same(client_for, trainer, build_cours
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "gift"])
-def test_a_bank_moves_to_another_course_unchanged(client_for, trainer, build_course, fmt):
-    source = build_course(trainer, slug="source")
+def test_a_bank_moves_to_another_course_unchanged(client_for, trainer, make_course, fmt):
+    source = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="source").course
     target = services.create_course(trainer, title="另一门课", summary="简介", category="政策",
                                     required=False, credit_hours=0.5,
                                     audience=home_org(trainer))
@@ -41,21 +39,21 @@ def test_a_bank_moves_to_another_course_unchanged(client_for, trainer, build_cou
     quiz = bank.final_quiz(source)
     web = client_for(trainer)
     data = web.get(f"/authoring/courses/{source.id}/quizzes/{quiz.id}/export.{fmt}").data
-    page = _upload(web, target, f"bank.{fmt}", data, target=lesson.key).get_data(as_text=True)
-    _confirm(web, target, page)
+    page = upload_bank(web, target, f"bank.{fmt}", data, target=lesson.key).get_data(as_text=True)
+    confirm_import(web, target, page)
     moved = [q.to_data() for q in bank.live_questions(bank.lesson_check(lesson))]
     assert moved == [q.to_data() for q in bank.live_questions(quiz)]
 
 
 def test_an_exported_bank_reimported_in_update_mode_is_a_fixed_point(client_for, trainer,
-                                                                      build_course):
-    course = build_course(trainer)
+                                                                      make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     web = client_for(trainer)
     data = web.get(f"/authoring/courses/{course.id}/quizzes/{quiz.id}/export.gift").data
     before = [(q.to_data(), q.version) for q in bank.live_questions(quiz)]
-    page = _upload(web, course, "bank.gift", data, mode="update").get_data(as_text=True)
-    _confirm(web, course, page)
+    page = upload_bank(web, course, "bank.gift", data, mode="update").get_data(as_text=True)
+    confirm_import(web, course, page)
     assert [(q.to_data(), q.version) for q in bank.live_questions(quiz)] == before
 
 
@@ -68,9 +66,9 @@ def _empty_database():
 
 
 def test_a_web_course_exported_and_imported_elsewhere_is_the_same(client_for, trainer,
-                                                                  build_course, tmp_path,
+                                                                  make_course, tmp_path,
                                                                   make_org, tree):
-    course = build_course(trainer, slug="web-made", publish=True)
+    course = make_course(**EDITOR_COURSE, owner=trainer, slug="web-made").course
     web = client_for(trainer)
     lesson = services.live_lessons(course)[0]
     for name, data in (("boat.png", png()), ("talk.mp3", MP3)):
@@ -100,9 +98,9 @@ def test_a_web_course_exported_and_imported_elsewhere_is_the_same(client_for, tr
     assert after_media == before_media
 
 
-def test_the_zip_imports_with_the_flask_command(client_for, trainer, build_course, runner,
+def test_the_zip_imports_with_the_flask_command(client_for, trainer, make_course, runner,
                                                 tmp_path):
-    course = build_course(trainer, slug="cli-trip")
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="cli-trip").course
     course.audience_org_id = None  # "all": the emptied database has no organisations
     db.session.commit()
     title = course.title
@@ -116,8 +114,8 @@ def test_the_zip_imports_with_the_flask_command(client_for, trainer, build_cours
     assert db.session.scalar(select(Course.title).where(Course.slug == "cli-trip")) == title
 
 
-def test_draw_zero_is_written_as_the_bank_size(trainer, build_course):
-    course = build_course(trainer)
+def test_draw_zero_is_written_as_the_bank_size(trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     quiz.draw = 0
     db.session.commit()
@@ -126,20 +124,20 @@ def test_draw_zero_is_written_as_the_bank_size(trainer, build_course):
 
 
 def test_a_course_the_pack_format_cannot_hold_is_refused_with_reasons(client_for, trainer,
-                                                                      build_course):
+                                                                      make_course):
     """Aiken questions carry no explanation, which a pack requires: the export says where."""
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
-    page = _upload(web, course, "aiken.txt", AIKEN).get_data(as_text=True)
-    _confirm(web, course, page)
+    page = upload_bank(web, course, "aiken.txt", AIKEN).get_data(as_text=True)
+    confirm_import(web, course, page)
     response = web.get(f"/authoring/courses/{course.id}/pack.zip", follow_redirects=True)
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "课程还不能导出为课程包" in text
     assert "quizzes/final.yaml" in text and "explanation is empty" in text
 
 
-def test_an_empty_bank_is_not_exported(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_an_empty_bank_is_not_exported(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = services.live_lessons(course)[1]
     check = bank.ensure_check(trainer, lesson)
     response = client_for(trainer).get(

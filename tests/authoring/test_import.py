@@ -17,27 +17,21 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.formats import write_csv, write_gift, write_xlsx
 from lms.quizzes.models import Question, Quiz
-from tests.authoring.conftest import sample_questions
-from tests.helpers import GIFT_EXAMPLES
+from tests.helpers import (
+    AIKEN,
+    EDITOR_COURSE,
+    GIFT_EXAMPLES,
+    confirm_import,
+    sample_questions,
+    upload_bank,
+    xlsx_rows,
+)
 
 BANK = [QuestionData(**{**q.__dict__, "key": f"bank-{i}"})
         for i, q in enumerate(sample_questions("x"), start=1)]
-AIKEN = ("党员应当多久交纳一次党费？\nA. 每月\nB. 每年\nANSWER: A\n\n"
-         "三会一课中的“一课”是什么？\nA. 党课\nB. 体育课\nC. 文化课\nANSWER: A\n").encode()
 GIFT = ("::q1:: 党费按月交纳。{T}\n\n"
         "产业链党支部建在哪里？{~村委会 =产业链上 ~县城 ####支部建在产业链上。}\n\n"
         "党的根本宗旨是全心全意为人民{=服务 =服务人民}。\n").encode()
-
-
-def _xlsx_rows(rows) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 GOOD = {
@@ -61,9 +55,9 @@ BAD = {
                     "不是 UTF-8 编码"),
     "mangled.gift": (b"\xff\x80{T}\n", "不是 UTF-8 编码"),
     "mangled.txt": (b"\xff\x80?\nA. 1\nB. 2\nANSWER: A\n", "不是 UTF-8 编码"),
-    "columns.xlsx": (_xlsx_rows([["题型", "题干"], ["单选", "题"]]), "缺少必需的列：正确答案"),
+    "columns.xlsx": (xlsx_rows([["题型", "题干"], ["单选", "题"]]), "缺少必需的列：正确答案"),
     "columns.csv": ("题型,题目内容\n单选,题\n".encode(), "缺少必需的列"),
-    "letter.xlsx": (_xlsx_rows([["题型", "题干", "选项A", "选项B", "正确答案"],
+    "letter.xlsx": (xlsx_rows([["题型", "题干", "选项A", "选项B", "正确答案"],
                                 ["单选", "好题", "甲", "乙", "B"],
                                 ["单选", "坏题", "甲", "乙", "D"]]), "row 3"),
     "letter.csv": ("题型,题干,选项A,选项B,正确答案\n单选,好题,甲,乙,A\n多选,坏题,甲,乙,AE\n"
@@ -80,42 +74,16 @@ def _count() -> int:
     return db.session.scalar(select(func.count(Question.id)))
 
 
-def _upload(web, course, name: str, data: bytes, target: str = "final", mode: str = "add",
-            fmt: str = ""):
-    """POST the file; the multipart body werkzeug spools to a temporary file for large uploads
-    is closed here (the test client leaves it to the garbage collector)."""
-    from flask.testing import EnvironBuilder
-
-    builder = EnvironBuilder(web.application, path=f"/authoring/courses/{course.id}/import",
-                             method="POST", data={"file": (io.BytesIO(data), name),
-                                                  "target": target, "format": fmt, "mode": mode})
-    environ = builder.get_environ()
-    try:
-        return web.open(environ)
-    finally:
-        environ["wsgi.input"].close()
-        builder.close()
-
-
-def _confirm(web, course, page: str):
-    import re
-
-    fields = dict(re.findall(r'id="(token|filename|target|format|mode)" name="\1" '
-                             r'type="hidden" value="([^"]*)"', page))
-    assert fields.get("token"), page[-3000:]
-    return web.post(f"/authoring/courses/{course.id}/import/confirm", data=fields)
-
-
 @pytest.mark.parametrize("name", sorted(GOOD))
-def test_good_files_preview_then_import_everything(client_for, trainer, build_course, name):
+def test_good_files_preview_then_import_everything(client_for, trainer, make_course, name):
     data, expected = GOOD[name]
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     before = _count()
-    page = _upload(web, course, name, data).get_data(as_text=True)
+    page = upload_bank(web, course, name, data).get_data(as_text=True)
     assert f"可导入的题（{expected}）" in page and "确认导入" in page
     assert _count() == before  # the preview writes nothing
-    response = _confirm(web, course, page)
+    response = confirm_import(web, course, page)
     assert response.status_code == 302
     assert _count() == before + expected
     assert len(bank.live_questions(bank.final_quiz(course))) == 4 + expected
@@ -125,12 +93,12 @@ def test_good_files_preview_then_import_everything(client_for, trainer, build_co
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_bad_files_get_a_clear_message_and_nothing_is_written(client_for, trainer, build_course,
+def test_bad_files_get_a_clear_message_and_nothing_is_written(client_for, trainer, make_course,
                                                                name):
     data, message = BAD[name]
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     before = _count()
-    response = _upload(client_for(trainer), course, name, data)
+    response = upload_bank(client_for(trainer), course, name, data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     # the command line says "row 3"; a page says 第 3 行
@@ -140,29 +108,29 @@ def test_bad_files_get_a_clear_message_and_nothing_is_written(client_for, traine
     assert _count() == before
 
 
-def test_import_into_a_lesson_check_makes_the_check(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_import_into_a_lesson_check_makes_the_check(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = services.live_lessons(course)[1]
     assert bank.lesson_check(lesson) is None
     web = client_for(trainer)
-    page = _upload(web, course, "aiken.txt", AIKEN, target=lesson.key).get_data(as_text=True)
+    page = upload_bank(web, course, "aiken.txt", AIKEN, target=lesson.key).get_data(as_text=True)
     assert "随堂测验" in page
-    _confirm(web, course, page)
+    confirm_import(web, course, page)
     check = bank.lesson_check(lesson)
     assert [q.key for q in bank.live_questions(check)] == ["q001", "q002"]
 
 
 def test_keys_taken_elsewhere_are_renamed_and_update_mode_matches_them(client_for, trainer,
-                                                                        build_course):
-    course = build_course(trainer)
+                                                                        make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     lesson = services.live_lessons(course)[1]
-    page = _upload(web, course, "aiken.txt", AIKEN, target=lesson.key).get_data(as_text=True)
-    _confirm(web, course, page)
+    page = upload_bank(web, course, "aiken.txt", AIKEN, target=lesson.key).get_data(as_text=True)
+    confirm_import(web, course, page)
     # the same keys again into the final quiz: renamed, never clobbering the check's questions
-    page = _upload(web, course, "aiken.txt", AIKEN).get_data(as_text=True)
+    page = upload_bank(web, course, "aiken.txt", AIKEN).get_data(as_text=True)
     assert "q001-2" in page and "已被占用" in page
-    _confirm(web, course, page)
+    confirm_import(web, course, page)
     final = bank.final_quiz(course)
     assert {"q001-2", "q002-2"} <= {q.key for q in bank.live_questions(final)}
     # update mode on the bank's own export changes nothing and adds nothing
@@ -170,41 +138,41 @@ def test_keys_taken_elsewhere_are_renamed_and_update_mode_matches_them(client_fo
 
     exported = writer([q.to_data() for q in bank.live_questions(final)])
     before = {q.key: q.version for q in bank.live_questions(final)}
-    page = _upload(web, course, "again.xlsx", exported, mode="update").get_data(as_text=True)
+    page = upload_bank(web, course, "again.xlsx", exported, mode="update").get_data(as_text=True)
     assert "无变化" in page
-    _confirm(web, course, page)
+    confirm_import(web, course, page)
     assert {q.key: q.version for q in bank.live_questions(final)} == before
     # an edited stem in update mode bumps that question's version
     edited = [QuestionData(**{**q.to_data().__dict__, "stem": q.stem + "（改）"})
               if q.key == "q001-2" else q.to_data() for q in bank.live_questions(final)]
-    page = _upload(web, course, "edit.xlsx", writer(edited), mode="update").get_data(
+    page = upload_bank(web, course, "edit.xlsx", writer(edited), mode="update").get_data(
         as_text=True)
-    _confirm(web, course, page)
+    confirm_import(web, course, page)
     question = db.session.scalar(select(Question).where(Question.key == "q001-2"))
     assert question.version == before["q001-2"] + 1 and question.stem.endswith("（改）")
 
 
 def test_gift_examples_preview_lists_what_is_taken_and_refused(client_for, trainer,
-                                                                build_course):
-    course = build_course(trainer)
+                                                                make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     before = _count()
-    page = _upload(web, course, "fieldside.gift", GIFT_EXAMPLES.read_bytes()).get_data(
+    page = upload_bank(web, course, "fieldside.gift", GIFT_EXAMPLES.read_bytes()).get_data(
         as_text=True)
     assert "可导入的题（28）" in page and "不支持、不会导入的题（9）" in page
     for line in ("第 97 行：中国共产党成立于哪一年？：不支持数值题（numerical）",
                  "第 91 行：配对：不支持配对题（matching）"):
         assert line in page
-    _confirm(web, course, page)
+    confirm_import(web, course, page)
     assert _count() == before + 28
 
 
 def test_a_stale_or_foreign_token_imports_nothing(client_for, trainer, other_trainer,
-                                                  build_course):
-    course = build_course(trainer)
+                                                  make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     services.add_co_author(trainer, course, other_trainer.phone)
     web = client_for(trainer)
-    page = _upload(web, course, "aiken.txt", AIKEN).get_data(as_text=True)
+    page = upload_bank(web, course, "aiken.txt", AIKEN).get_data(as_text=True)
     import re
 
     token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', page)[1]
@@ -218,13 +186,13 @@ def test_a_stale_or_foreign_token_imports_nothing(client_for, trainer, other_tra
     assert _count() == before
 
 
-def test_a_confirm_that_fails_writes_nothing(client_for, trainer, build_course, monkeypatch):
+def test_a_confirm_that_fails_writes_nothing(client_for, trainer, make_course, monkeypatch):
     """A failure halfway through the write rolls everything back."""
     from lms.authoring import bank_import
 
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
-    page = _upload(web, course, "bank.csv", write_csv(BANK)).get_data(as_text=True)
+    page = upload_bank(web, course, "bank.csv", write_csv(BANK)).get_data(as_text=True)
     original = bank_import._write
 
     def broken(course, quiz, plan):
@@ -234,7 +202,7 @@ def test_a_confirm_that_fails_writes_nothing(client_for, trainer, build_course, 
     monkeypatch.setattr(bank_import, "_write", broken)
     before = (_count(), db.session.scalar(select(func.count(Quiz.id))))
     with pytest.raises(RuntimeError):
-        _confirm(web, course, page)
+        confirm_import(web, course, page)
     db.session.rollback()
     assert (_count(), db.session.scalar(select(func.count(Quiz.id)))) == before
 
@@ -248,9 +216,9 @@ def _cli(runner, tmp_path, name: str, data: bytes, *args):
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))
-def test_cli_imports_good_files(runner, tmp_path, trainer, build_course, name):
+def test_cli_imports_good_files(runner, tmp_path, trainer, make_course, name):
     data, expected = GOOD[name]
-    course = build_course(trainer, slug="cli-course")
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="cli-course").course
     before = _count()
     result = _cli(runner, tmp_path, name, data, "--course", "cli-course", "--dry-run")
     assert result.exit_code == 0, result.output
@@ -264,10 +232,10 @@ def test_cli_imports_good_files(runner, tmp_path, trainer, build_course, name):
 
 
 @pytest.mark.parametrize("name", sorted(set(BAD) - {"tool.exe"}))
-def test_cli_refuses_bad_files_and_imports_nothing(runner, tmp_path, trainer, build_course,
+def test_cli_refuses_bad_files_and_imports_nothing(runner, tmp_path, trainer, make_course,
                                                    name):
     data, message = BAD[name]
-    build_course(trainer, slug="cli-course")
+    make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="cli-course")
     before = _count()
     result = _cli(runner, tmp_path, name, data, "--course", "cli-course")
     assert result.exit_code == 1
@@ -275,8 +243,8 @@ def test_cli_refuses_bad_files_and_imports_nothing(runner, tmp_path, trainer, bu
     assert _count() == before
 
 
-def test_cli_gift_examples_report_and_refuse_the_whole_file(runner, trainer, build_course):
-    lesson_course = build_course(trainer, slug="cli-course")
+def test_cli_gift_examples_report_and_refuse_the_whole_file(runner, trainer, make_course):
+    lesson_course = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="cli-course").course
     lesson = services.live_lessons(lesson_course)[1]
     before = _count()
     result = runner.invoke(args=["questions", "import", str(GIFT_EXAMPLES), "--course",
@@ -293,15 +261,15 @@ def test_cli_gift_examples_report_and_refuse_the_whole_file(runner, trainer, bui
     (["--course", "nope"], "没有课程 nope"),
     (["--course", "cli-course", "--quiz", "no-such-lesson"], "没有代号为 no-such-lesson 的课"),
 ])
-def test_cli_unknown_course_or_lesson(runner, tmp_path, trainer, build_course, args, message):
-    build_course(trainer, slug="cli-course")
+def test_cli_unknown_course_or_lesson(runner, tmp_path, trainer, make_course, args, message):
+    make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="cli-course")
     result = _cli(runner, tmp_path, "aiken.txt", AIKEN, *args)
     assert result.exit_code == 1 and message in result.output
 
 
 def test_cli_imports_into_a_lesson_check_and_audits_as_system(runner, tmp_path, trainer,
-                                                              build_course):
-    course = build_course(trainer, slug="cli-course")
+                                                              make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="cli-course").course
     lesson = services.live_lessons(course)[1]
     result = _cli(runner, tmp_path, "bank.gift", write_gift(BANK), "--course", "cli-course",
                   "--quiz", lesson.key)
@@ -326,13 +294,13 @@ def _mutations():
 @given(data=st.one_of(st.binary(max_size=3000), _mutations()),
        name=st.sampled_from(["x.xlsx", "x.csv", "x.gift", "x.txt", "x.aiken", "x.bin"]),
        fmt=st.sampled_from(["", "xlsx", "csv", "gift", "aiken"]))
-def test_random_bytes_never_500_and_never_import_partly(client_for, trainer, build_course, data,
+def test_random_bytes_never_500_and_never_import_partly(client_for, trainer, make_course, data,
                                                         name, fmt):
     course = db.session.scalar(select(Course).where(Course.slug == "fuzz")) \
-        or build_course(trainer, slug="fuzz")
+        or make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug="fuzz").course
     web = client_for(trainer)
     before = _count()
-    response = _upload(web, course, name, data, fmt=fmt)
+    response = upload_bank(web, course, name, data, fmt=fmt)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert _count() == before
@@ -340,7 +308,7 @@ def test_random_bytes_never_500_and_never_import_partly(client_for, trainer, bui
         import re
 
         planned = int(re.search(r"可导入的题（(\d+)）", page)[1])
-        assert _confirm(web, course, page).status_code == 302
+        assert confirm_import(web, course, page).status_code == 302
         assert _count() == before + planned
 
 

@@ -13,22 +13,22 @@ from lms.courses.models import Course, Lesson
 from lms.courses.queries import visible_course
 from lms.extensions import db
 from lms.quizzes.models import Attempt, Question, Response
-from tests.authoring.conftest import home_org
+from tests.helpers import EDITOR_COURSE, home_org
 
 
 def _audit(action: str) -> int:
     return db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == action))
 
 
-def test_a_new_course_is_a_draft_members_do_not_see(trainer, member, build_course):
-    course = build_course(trainer)
+def test_a_new_course_is_a_draft_members_do_not_see(trainer, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     assert (course.status, course.version, course.owner_id) == ("draft", 1, trainer.id)
     assert visible_course(member, course.slug) is None
     assert _audit("authoring.course.create") == 1
 
 
-def test_publishing_bumps_the_version_and_opens_the_course(trainer, member, build_course):
-    course = build_course(trainer)
+def test_publishing_bumps_the_version_and_opens_the_course(trainer, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     services.publish_course(trainer, course)
     assert (course.status, course.version) == ("published", 2)
     assert visible_course(member, course.slug) is not None
@@ -79,8 +79,8 @@ def test_audience_must_be_in_the_authors_scope(propaganda, tree):
     assert course.audience_org_id == tree["a"].id
 
 
-def test_audience_reaches_only_that_subtree(trainer, member, member_b, tree, build_course):
-    course = build_course(trainer, publish=True)
+def test_audience_reaches_only_that_subtree(trainer, member, member_b, tree, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     services.update_course(trainer, course, title=course.title, summary=course.summary,
                            category=course.category, required=True, credit_hours=0.5,
                            audience=tree["a"])
@@ -89,8 +89,8 @@ def test_audience_reaches_only_that_subtree(trainer, member, member_b, tree, bui
 
 
 def test_only_owner_co_authors_and_admins_edit(trainer, other_trainer, secretary, member, admin,
-                                               build_course):
-    course = build_course(trainer)
+                                               make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     assert can_edit(trainer, course) and can_edit(admin, course)
     for outsider in (other_trainer, secretary, member):
         assert not can_edit(outsider, course)
@@ -109,8 +109,8 @@ def test_only_owner_co_authors_and_admins_edit(trainer, other_trainer, secretary
     assert not can_edit(other_trainer, course)
 
 
-def test_co_authors_must_hold_author(trainer, secretary, member, build_course):
-    course = build_course(trainer)
+def test_co_authors_must_hold_author(trainer, secretary, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     for user in (secretary, member):
         with pytest.raises(ValidationFailed):
             services.add_co_author(trainer, course, user.phone)
@@ -118,8 +118,8 @@ def test_co_authors_must_hold_author(trainer, secretary, member, build_course):
         services.add_co_author(trainer, course, "10000000000")
 
 
-def test_lessons_are_added_reordered_and_archived(trainer, build_course):
-    course = build_course(trainer)
+def test_lessons_are_added_reordered_and_archived(trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     first, second = services.live_lessons(course)
     services.move_lesson(trainer, second, "up")
     assert [lesson.key for lesson in services.live_lessons(course)] == [second.key, first.key]
@@ -134,11 +134,11 @@ def test_lessons_are_added_reordered_and_archived(trainer, build_course):
         services.add_lesson(trainer, course, title="坏代号", key="Bad Key")
 
 
-def test_saving_a_lesson_renders_it_and_bumps_its_version(trainer, build_course):
-    course = build_course(trainer)
+def test_saving_a_lesson_renders_it_and_bumps_its_version(trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = services.live_lessons(course)[0]
     version = lesson.version
-    assert not services.update_lesson(trainer, lesson, title=lesson.title, minutes=5,
+    assert not services.update_lesson(trainer, lesson, title=lesson.title, minutes=lesson.minutes,
                                       body=lesson.body, audio=None)
     assert lesson.version == version
     services.update_lesson(trainer, lesson, title="新课名", minutes=6,
@@ -162,8 +162,8 @@ def test_saving_a_lesson_renders_it_and_bumps_its_version(trainer, build_course)
     (dict(max_attempts=-1), "答题次数"), (dict(time_limit_minutes=-5), "限时"),
     (dict(grading="average"), "成绩"), (dict(multiple_scoring="some"), "多选题"),
 ])
-def test_final_quiz_settings_are_checked(trainer, build_course, settings, message):
-    course = build_course(trainer)
+def test_final_quiz_settings_are_checked(trainer, make_course, settings, message):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     values = dict(pass_percent=60, draw=3, max_attempts=3, time_limit_minutes=0,
                   grading="highest", multiple_scoring="all_or_nothing", review=True)
@@ -175,8 +175,8 @@ def test_final_quiz_settings_are_checked(trainer, build_course, settings, messag
     assert (quiz.pass_percent, quiz.draw) == (60, 3)
 
 
-def test_mastery_is_at_most_the_number_of_questions(trainer, build_course):
-    course = build_course(trainer)
+def test_mastery_is_at_most_the_number_of_questions(trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     check = bank.lesson_check(services.live_lessons(course)[0])
     with pytest.raises(ValidationFailed):
         bank.update_check_settings(trainer, check, mastery_required=3)
@@ -201,8 +201,8 @@ def test_mastery_is_at_most_the_number_of_questions(trainer, build_course):
     (QuestionData(key="bad key", kind="truefalse", stem="题", answer=(True,),
                   explanation="解"), "编号"),
 ])
-def test_questions_are_checked_with_question_problems(trainer, build_course, data, message):
-    course = build_course(trainer)
+def test_questions_are_checked_with_question_problems(trainer, make_course, data, message):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     before = db.session.scalar(select(func.count(Question.id)))
     with pytest.raises(ValidationFailed) as caught:
@@ -212,8 +212,8 @@ def test_questions_are_checked_with_question_problems(trainer, build_course, dat
 
 
 def test_editing_a_question_bumps_its_version_and_never_touches_attempts(trainer, member,
-                                                                        build_course):
-    course = build_course(trainer, publish=True)
+                                                                        make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     quiz = bank.final_quiz(course)
     question = bank.live_questions(quiz)[0]
     snapshot = [{"key": question.key, "kind": "single", "stem": question.stem,
@@ -237,8 +237,8 @@ def test_editing_a_question_bumps_its_version_and_never_touches_attempts(trainer
     assert db.session.get(Question, question.id) is not None
 
 
-def test_removing_an_unseen_question_deletes_it_and_keeps_rules_sound(trainer, build_course):
-    course = build_course(trainer)
+def test_removing_an_unseen_question_deletes_it_and_keeps_rules_sound(trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     bank.update_final_settings(trainer, quiz, pass_percent=60, draw=4, max_attempts=3,
                                time_limit_minutes=0, grading="highest",
@@ -253,8 +253,8 @@ def test_removing_an_unseen_question_deletes_it_and_keeps_rules_sound(trainer, b
     assert check.mastery_required == 1
 
 
-def test_an_answered_question_is_archived(trainer, member, build_course):
-    course = build_course(trainer, publish=True)
+def test_an_answered_question_is_archived(trainer, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     quiz = bank.final_quiz(course)
     question = bank.live_questions(quiz)[1]
     attempt = Attempt(user_id=member.id, quiz_id=quiz.id, number=1, snapshot=[])
@@ -268,8 +268,8 @@ def test_an_answered_question_is_archived(trainer, member, build_course):
     assert not question.archived
 
 
-def test_every_change_is_audited(trainer, build_course):
-    build_course(trainer, publish=True)
+def test_every_change_is_audited(trainer, make_course):
+    make_course(**EDITOR_COURSE, owner=trainer)
     actions = set(db.session.scalars(select(AuditLog.action)))
     assert {"authoring.course.create", "authoring.lesson.add", "authoring.lesson.update",
             "authoring.quiz.create", "authoring.question.add", "authoring.quiz.settings",
@@ -303,8 +303,8 @@ def test_only_the_administrator_aims_a_course_at_everyone(propaganda, trainer, a
     assert course.audience_org_id is None
 
 
-def test_widening_a_course_to_everyone_is_refused(propaganda, tree, build_course):
-    course = build_course(propaganda)
+def test_widening_a_course_to_everyone_is_refused(propaganda, tree, make_course):
+    course = make_course(**EDITOR_COURSE, owner=propaganda, status="draft").course
     with pytest.raises(ValidationFailed):
         services.update_course(propaganda, course, title="课", summary="简介", category="理论",
                                required=False, credit_hours=1, audience=None)
@@ -338,7 +338,8 @@ def test_a_course_without_any_check_credits_at_most_its_reading_time(propaganda)
     assert fair.credit_hours == 0.5
 
 
-def test_a_course_with_a_quiz_keeps_its_hours(trainer, build_course):
-    course = build_course(trainer)  # 9 minutes of reading, 0.5 学时, a check and a final quiz
+def test_a_course_with_a_quiz_keeps_its_hours(trainer, make_course):
+    # 6 minutes of reading, 0.5 学时, a check and a final quiz
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     services.publish_course(trainer, course)
     assert (course.status, course.credit_hours) == ("published", 0.5)

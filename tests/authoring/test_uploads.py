@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from sqlalchemy import func, select
@@ -13,20 +11,7 @@ from lms.core.errors import ValidationFailed
 from lms.courses import media
 from lms.courses.models import MediaFile
 from lms.extensions import db
-
-
-def png(width: int = 1, height: int = 1, pad: int = 0) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-    raw = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
-                                                             0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"tEXt", b"c\x00" + b"x" * pad)
-            + chunk(b"IEND", b""))
-
-
-MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
+from tests.helpers import EDITOR_COURSE, MP3, png
 
 
 def _post(client, course, name: str, data: bytes, lesson=None):
@@ -42,8 +27,8 @@ def _count() -> int:
 
 
 def test_an_image_is_stored_under_its_hash_and_served_with_nosniff(client_for, trainer,
-                                                                    build_course):
-    course = build_course(trainer)
+                                                                    make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     page = _post(web, course, "Boat Photo.PNG", png())
     assert "media/boat-photo.png" in page.get_data(as_text=True)
@@ -57,9 +42,9 @@ def test_an_image_is_stored_under_its_hash_and_served_with_nosniff(client_for, t
     served.close()
 
 
-def test_png_bytes_named_mp3_are_stored_as_png(client_for, trainer, build_course):
+def test_png_bytes_named_mp3_are_stored_as_png(client_for, trainer, make_course):
     """Our rule: the bytes decide; the name's extension is replaced by the proven one."""
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     page = _post(client_for(trainer), course, "song.mp3", png()).get_data(as_text=True)
     row = db.session.scalar(select(MediaFile))
     assert (row.path, row.content_type) == ("media/song.png", "image/png")
@@ -75,24 +60,24 @@ def test_png_bytes_named_mp3_are_stored_as_png(client_for, trainer, build_course
     ("photo.jpg", b"PK\x03\x04zipped"),
     ("empty.png", b""),
 ])
-def test_anything_but_images_and_audio_is_refused(client_for, trainer, build_course, name,
+def test_anything_but_images_and_audio_is_refused(client_for, trainer, make_course, name,
                                                    data):
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     page = _post(client_for(trainer), course, name, data).get_data(as_text=True)
     assert "没有上传" in page or "文件是空的" in page or "请选择" in page
     assert _count() == 0
 
 
-def test_oversize_is_refused_with_a_message(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_oversize_is_refused_with_a_message(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     big = png(pad=uploads.MAX_IMAGE_BYTES)
     page = _post(client_for(trainer), course, "big.png", big).get_data(as_text=True)
     assert "文件太大" in page and "上限是 5 MB" in page
     assert _count() == 0
 
 
-def test_beyond_the_request_limit_is_413(app, client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_beyond_the_request_limit_is_413(app, client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     from flask.testing import EnvironBuilder
 
     huge = b"\x89PNG\r\n\x1a\n" + b"\x00" * (app.config["MAX_CONTENT_LENGTH"] + 1)
@@ -118,16 +103,16 @@ def test_beyond_the_request_limit_is_413(app, client_for, trainer, build_course)
     ("照片.png", None),
     ("a/../../../media/../x y.png", "media/x-y.png"),
 ])
-def test_path_tricks_in_the_name_are_harmless(client_for, trainer, build_course, name, path):
-    course = build_course(trainer)
+def test_path_tricks_in_the_name_are_harmless(client_for, trainer, make_course, name, path):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     _post(client_for(trainer), course, name, png())
     row = db.session.scalar(select(MediaFile))
     assert row.path == (path or f"media/{row.sha256[:12]}.png")
     assert row.path.count("/") == 1 and ".." not in row.path
 
 
-def test_audio_can_be_chosen_for_a_lesson(client_for, trainer, member, build_course):
-    course = build_course(trainer, publish=True)
+def test_audio_can_be_chosen_for_a_lesson(client_for, trainer, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     lesson = services.live_lessons(course)[0]
     web = client_for(trainer)
     _post(web, course, "talk.mp3", MP3, lesson=lesson)
@@ -141,8 +126,8 @@ def test_audio_can_be_chosen_for_a_lesson(client_for, trainer, member, build_cou
     assert media.media_url(row.sha256, ".mp3") in page.get_data(as_text=True)
 
 
-def test_an_image_named_in_the_body_appears_once_uploaded(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_an_image_named_in_the_body_appears_once_uploaded(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = services.live_lessons(course)[0]
     services.update_lesson(trainer, lesson, title=lesson.title, minutes=5,
                            body="![渔船](media/boat.png)", audio=None)
@@ -154,8 +139,8 @@ def test_an_image_named_in_the_body_appears_once_uploaded(client_for, trainer, b
 
 
 def test_the_same_file_twice_is_one_row_and_a_clash_gets_a_new_name(client_for, trainer,
-                                                                     build_course):
-    course = build_course(trainer)
+                                                                     make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     _post(web, course, "a.png", png())
     _post(web, course, "b.png", png())

@@ -8,6 +8,7 @@ from lms.authoring import bank, services
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.quizzes.models import Question
+from tests.helpers import EDITOR_COURSE
 
 
 def _rows() -> dict[str, int]:
@@ -70,8 +71,8 @@ def test_a_course_is_built_through_the_pages(client_for, trainer, member):
         as_text=True)
 
 
-def test_a_bad_question_shows_its_problems_and_saves_nothing(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_a_bad_question_shows_its_problems_and_saves_nothing(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     before = db.session.scalar(select(func.count(Question.id)))
     response = client_for(trainer).post(
@@ -83,8 +84,8 @@ def test_a_bad_question_shows_its_problems_and_saves_nothing(client_for, trainer
     assert db.session.scalar(select(func.count(Question.id))) == before
 
 
-def test_settings_errors_are_shown(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_settings_errors_are_shown(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     response = client_for(trainer).post(
         f"/authoring/courses/{course.id}/quizzes/{quiz.id}",
@@ -95,8 +96,8 @@ def test_settings_errors_are_shown(client_for, trainer, build_course):
     assert quiz.draw == 3
 
 
-def test_preview_works_without_script(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_preview_works_without_script(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = services.live_lessons(course)[0]
     web = client_for(trainer)
     body = "**新的**正文<script>alert(1)</script>"
@@ -114,8 +115,8 @@ def test_preview_works_without_script(client_for, trainer, build_course):
     assert (lesson.body, lesson.version) == before
 
 
-def test_preview_fragment_is_the_sanitised_html(client_for, trainer, build_course):
-    course = build_course(trainer)
+def test_preview_fragment_is_the_sanitised_html(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = services.live_lessons(course)[0]
     response = client_for(trainer).post(
         f"/authoring/courses/{course.id}/lessons/{lesson.id}/preview?fragment=1",
@@ -126,8 +127,8 @@ def test_preview_fragment_is_the_sanitised_html(client_for, trainer, build_cours
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_preview_as_member_shows_drafts_and_records_nothing(client_for, trainer, build_course):
-    course = build_course(trainer)  # a draft
+def test_preview_as_member_shows_drafts_and_records_nothing(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course  # a draft
     lesson = services.live_lessons(course)[0]
     check = bank.lesson_check(lesson)
     web = client_for(trainer)
@@ -137,15 +138,15 @@ def test_preview_as_member_shows_drafts_and_records_nothing(client_for, trainer,
     assert "<strong>田间地头</strong>" in page.get_data(as_text=True)
     quiz_page = web.get(f"/authoring/courses/{course.id}/quizzes/{check.id}/as-member")
     text = quiz_page.get_data(as_text=True)
-    assert quiz_page.status_code == 200 and "产业链党支部建在哪里？" in text
+    assert quiz_page.status_code == 200 and "第1题（single）题干" in text
     # as a member sees it: no answers, no explanations
-    assert "支部建在产业链上。" not in text
+    assert "解析1：因为如此" not in text
     assert _rows() == before
 
 
 @pytest.mark.parametrize("direction, expected", [("up", [1, 0]), ("down", [1, 0])])
-def test_lessons_move_through_the_page(client_for, trainer, build_course, direction, expected):
-    course = build_course(trainer)
+def test_lessons_move_through_the_page(client_for, trainer, make_course, direction, expected):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lessons = services.live_lessons(course)
     moved = lessons[1] if direction == "up" else lessons[0]
     client_for(trainer).post(
@@ -154,8 +155,8 @@ def test_lessons_move_through_the_page(client_for, trainer, build_course, direct
         lessons[i].id for i in expected]
 
 
-def test_archiving_a_lesson_hides_it_from_members(client_for, trainer, member, build_course):
-    course = build_course(trainer, publish=True)
+def test_archiving_a_lesson_hides_it_from_members(client_for, trainer, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     lesson = services.live_lessons(course)[1]
     client_for(trainer).post(
         f"/authoring/courses/{course.id}/lessons/{lesson.id}/archive", data={})
@@ -164,8 +165,8 @@ def test_archiving_a_lesson_hides_it_from_members(client_for, trainer, member, b
     assert lesson.title not in reader.get(f"/courses/{course.slug}/").get_data(as_text=True)
 
 
-def test_co_author_added_by_phone_can_edit(client_for, trainer, other_trainer, build_course):
-    course = build_course(trainer)
+def test_co_author_added_by_phone_can_edit(client_for, trainer, other_trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     outsider = client_for(other_trainer)
     assert outsider.get(f"/authoring/courses/{course.id}").status_code == 404
     client_for(trainer).post(f"/authoring/courses/{course.id}/authors",

@@ -10,7 +10,7 @@ from lms.authoring import bank, services
 from lms.core.questions import QuestionData
 from lms.courses.models import Course
 from lms.extensions import db
-from tests.authoring.test_import import _confirm, _upload, _xlsx_rows
+from tests.helpers import EDITOR_COURSE, confirm_import, upload_bank, xlsx_rows
 
 PAYLOADS = ('<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
             '"><svg onload=alert(1)>', "' onmouseover='alert(1)", "javascript:alert(1)")
@@ -68,11 +68,11 @@ def test_payloads_in_every_field_are_inert_for_members_and_editors(client_for, t
                             data=data)
         assert response.status_code == 302, kind
     # an imported bank carries payloads too, and so does its preview page
-    xlsx = _xlsx_rows([["题型", "题干", "选项A", "选项B", "正确答案", "解析"],
+    xlsx = xlsx_rows([["题型", "题干", "选项A", "选项B", "正确答案", "解析"],
                        ["单选", EVIL, PAYLOADS[1], PAYLOADS[2], "A", EVIL]])
-    preview = _upload(web, course, PAYLOADS[1] + ".xlsx", xlsx).get_data(as_text=True)
+    preview = upload_bank(web, course, PAYLOADS[1] + ".xlsx", xlsx).get_data(as_text=True)
     _inert(preview, "import preview")
-    _confirm(web, course, preview)
+    confirm_import(web, course, preview)
     web.post(f"/authoring/courses/{course.id}/media",
              data={"file": (io.BytesIO(b"<svg onload=alert(1)>"), PAYLOADS[2] + ".png")},
              content_type="multipart/form-data")
@@ -116,9 +116,9 @@ def test_payloads_in_every_field_are_inert_for_members_and_editors(client_for, t
     assert "<iframe" not in lesson.html and "<script" not in lesson.html
 
 
-def test_question_texts_are_kept_as_written(trainer, build_course):
+def test_question_texts_are_kept_as_written(trainer, make_course):
     """Escaping happens when pages render, not by mangling what trainers wrote."""
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     quiz = bank.final_quiz(course)
     saved = bank.save_question(trainer, quiz, None, QuestionData(
         key="", kind="truefalse", stem="a < b && c > d", answer=(True,), explanation="x<y"))

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from flask import abort
 
+from tests.helpers import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,7 +41,7 @@ def test_security_headers_on_every_page(client):
 
 
 def test_session_cookie_is_httponly_and_lax(client, member):
-    response = client.post("/login", data={"phone": member.phone, "password": "tea-garden-2026"})
+    response = client.post("/login", data={"phone": member.phone, "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

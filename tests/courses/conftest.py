@@ -4,7 +4,6 @@
 - ``media_pack(tmp_path)``: a small pack with an image, an audio lesson and a final quiz, written
   from ``media_pack_files()`` (a dict a test may change first); its lesson files are not named
   ``NN-<id>.md`` on purpose, so export has to rename them.
-- ``make_courses``: Course and Lesson rows made directly, for query counts.
 - ``table_counts()``: rows in every table, to prove an import wrote nothing.
 - ``unsafe_markup(html)``: what in a page could run script or load from another host.
 """
@@ -12,8 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import struct
-import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,28 +20,11 @@ import yaml
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from tests.helpers import MP3, OGG, png
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSES = ROOT / "courses"
 SHIPPED = sorted(p.name for p in COURSES.iterdir() if (p / "course.yaml").exists())
-
-
-def tiny_png(width: int = 2, height: int = 2) -> bytes:
-    """A valid RGB PNG, built by hand."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\x00" + b"\xb3\x26\x1e" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-#: an ID3v2 tag header and one silent MPEG-1 layer III frame header (the bytes a player sniffs)
-TINY_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + bytes(413)
-#: the first page header of an Ogg stream
-TINY_OGG = b"OggS\x00\x02" + bytes(58)
 
 
 def dump(data) -> str:
@@ -93,7 +73,7 @@ def media_pack_files() -> dict[str, str | bytes]:
                                     answer=["学习"])]}
     return {"course.yaml": dump(course), "lessons/intro.md": intro, "lessons/second.md": second,
             "lessons/third.md": third, "quizzes/final.yaml": dump(final),
-            "media/boat.png": tiny_png(), "media/read.mp3": TINY_MP3, "media/wave.ogg": TINY_OGG}
+            "media/boat.png": png(2, 2), "media/read.mp3": MP3, "media/wave.ogg": OGG}
 
 
 def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -127,37 +107,6 @@ def table_counts() -> dict[str, int]:
     db.session.expire_all()
     return {table.name: db.session.scalar(select(func.count()).select_from(table))
             for table in db.metadata.sorted_tables}
-
-
-@pytest.fixture
-def make_courses(app):
-    """``make_courses(n, lessons=k, **course fields)``: n published courses of k lessons each,
-    written directly (no pack); returns the Course rows."""
-    from lms.courses.models import Course, Lesson
-
-    made = [0]
-
-    def make(n: int, lessons: int = 3, **fields) -> list:
-        courses = []
-        for _ in range(n):
-            made[0] += 1
-            number = made[0]
-            values = {"slug": f"course-{number}", "title": f"第{number}门课",
-                      "summary": "直接写进数据库的课程。", "category": "政策",
-                      "required": number % 2 == 0, "credit_hours": 1, "status": "published"}
-            values.update(fields)
-            course = Course(**values)
-            db.session.add(course)
-            db.session.flush()
-            for position in range(1, lessons + 1):
-                db.session.add(Lesson(course_id=course.id, key=f"l{position}",
-                                      position=position, title=f"第{position}课", minutes=5,
-                                      body="正文。", html="<p>正文。</p>"))
-            courses.append(course)
-        db.session.commit()
-        return courses
-
-    return make
 
 
 # ---- what "inert" means for a page --------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lms.authoring.pack_sync import import_folders
 from lms.courses.models import Lesson, MediaFile
 from lms.extensions import db
+from tests.helpers import browser_sign_in
 
 from .conftest import SHIPPED
 
@@ -31,12 +32,6 @@ def loaded(page, selector: str, ms: int = 5000) -> bool:
         new Promise(done => setTimeout(() => done(false), ms))])""", [selector, ms])
 
 
-def sign_in(page, user) -> None:
-    page.goto(page.base + "/")
-    page.fill("input[name=phone]", user.phone)
-    page.fill("input[name=password]", "tea-garden-2026")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
 
 
 @pytest.fixture
@@ -47,7 +42,7 @@ def library(app, imported, media_pack):
 
 def test_a_member_reads_a_course_on_a_phone(phone_page, member, library, outside_hosts):
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     page.goto(page.base + "/courses/")
     assert page.locator(".course-card").count() == 4
     assert page.locator(".course-card .tag-required").count() == 1
@@ -80,7 +75,7 @@ def test_a_member_reads_a_course_on_a_phone(phone_page, member, library, outside
 
 def test_no_lesson_overflows_a_phone_screen(phone_page, member, library, outside_hosts):
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     lessons = db.session.execute(select(Lesson.key, Lesson.course_id)).all()
     slugs = {course.id: slug for slug, course in library.items()}
     slugs.update({lesson.course_id: "media-demo" for lesson in lessons
@@ -94,7 +89,7 @@ def test_no_lesson_overflows_a_phone_screen(phone_page, member, library, outside
 
 def test_pictures_and_audio_load_from_this_server(phone_page, member, library, outside_hosts):
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     page.goto(page.base + "/courses/media-demo/lessons/intro")
     image = page.locator(".lesson-body img").first
     image.scroll_into_view_if_needed()
@@ -108,7 +103,7 @@ def test_pictures_and_audio_load_from_this_server(phone_page, member, library, o
 
 def test_read_aloud_shows_only_where_speech_synthesis_exists(phone_page, member, library):
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     url = page.base + "/courses/xinxing-nongmin/lessons/talent"
     page.goto(url)
     has_speech = page.evaluate("'speechSynthesis' in window && !!window.SpeechSynthesisUtterance")
@@ -128,7 +123,7 @@ def test_read_aloud_shows_only_where_speech_synthesis_exists(phone_page, member,
 
 def test_the_print_sheet_keeps_the_lesson_and_drops_the_rest(phone_page, member, library):
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     page.goto(page.base + "/courses/cungangbu-nengli/lessons/lead-goose")
     assert not page.is_visible(".share img")  # in the closed share box on screen
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
@@ -145,7 +140,7 @@ def test_the_print_sheet_keeps_the_lesson_and_drops_the_rest(phone_page, member,
 
 def test_every_module_is_listed(phone_page, member, library):
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     page.goto(page.base + "/courses/")
     links = page.eval_on_selector_all(".course-card h2 a", "as => as.map(a => a.pathname)")
     assert sorted(links) == sorted([f"/courses/{slug}/" for slug in SHIPPED] +

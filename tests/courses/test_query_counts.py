@@ -26,22 +26,26 @@ def reader(client_for, member):
 
 
 def test_the_catalogue_runs_the_same_queries_for_3_and_30_courses(reader, count_queries,
-                                                                  make_courses, tree):
-    make_courses(2, lessons=2)
-    make_courses(1, lessons=4, audience_org_id=tree["a"].id)
+                                                                  make_course, tree):
+    for _ in range(2):
+        make_course(lessons=2, category="政策")
+    make_course(lessons=4, audience=tree["a"], category="政策")
     few = queries_for(reader, count_queries, "/courses/")
-    make_courses(20, lessons=3)
-    make_courses(7, lessons=1, audience_org_id=tree["a"].id)
+    for _ in range(20):
+        make_course(lessons=3, category="政策")
+    for _ in range(7):
+        make_course(lessons=1, audience=tree["a"], category="政策")
     assert queries_for(reader, count_queries, "/courses/") == few
     assert queries_for(reader, count_queries, "/courses/?q=课&category=政策") == few
 
 
 @pytest.mark.parametrize("page", ["course", "lesson"])
 def test_course_and_lesson_pages_run_the_same_queries_for_6_and_30_lessons(
-        reader, count_queries, make_courses, tree, page):
-    (small,) = make_courses(1, lessons=6, audience_org_id=tree["a"].id)
-    (large,) = make_courses(1, lessons=30, audience_org_id=tree["a"].id)
-    make_courses(28, lessons=2)
+        reader, count_queries, make_course, tree, page):
+    small = make_course(lessons=6, audience=tree["a"]).course
+    large = make_course(lessons=30, audience=tree["a"]).course
+    for _ in range(28):
+        make_course(lessons=2, category="政策")
 
     def url(course, key="l3"):
         return f"/courses/{course.slug}/" if page == "course" else \
@@ -55,8 +59,8 @@ def test_course_and_lesson_pages_run_the_same_queries_for_6_and_30_lessons(
 
 
 def test_a_lesson_with_audio_costs_no_more_queries_than_one_without(reader, count_queries,
-                                                                    make_courses):
-    (course,) = make_courses(1, lessons=3)
+                                                                    make_course):
+    course = make_course(lessons=3).course
     db.session.add(MediaFile(course_id=course.id, path="media/a.mp3", sha256="a" * 64, size=10,
                              content_type="audio/mpeg"))
     db.session.scalar(select(Lesson).where(Lesson.key == "l2")).audio = "media/a.mp3"
@@ -67,10 +71,10 @@ def test_a_lesson_with_audio_costs_no_more_queries_than_one_without(reader, coun
 
 
 def test_a_lesson_page_reads_everything_in_a_handful_of_statements(reader, count_queries,
-                                                                     make_courses):
+                                                                     make_course):
     """The lesson page is the one members open most. Besides the user and their roles: the
     course (visibility included), the outline with the lesson's HTML and audio, the check, and
     the completion mark; SQLite adds the explicit BEGIN (lms/database.py)."""
-    (course,) = make_courses(1, lessons=3)
+    course = make_course(lessons=3).course
     expected = 6 + (db.engine.dialect.name == "sqlite")
     assert queries_for(reader, count_queries, f"/courses/{course.slug}/lessons/l2") == expected

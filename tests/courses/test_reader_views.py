@@ -103,8 +103,8 @@ def visit_all(client, course: Course, lesson_key: str) -> list[int]:
 
 
 def test_a_course_for_a_subtree_is_seen_only_inside_it(client_for, make_user, member, member_b,
-                                                       admin, tree, make_courses):
-    (course,) = make_courses(1, lessons=2, audience_org_id=tree["a"].id, title="甲村的专题课")
+                                                       admin, tree, make_course):
+    course = make_course(lessons=2, audience=tree["a"], title="甲村的专题课").course
     seen = [True, 200, 200, 200, 200]
     hidden = [False, 404, 404, 404, 404]
     for user, expected in [(member, seen), (member_b, hidden), (admin, seen),
@@ -114,8 +114,8 @@ def test_a_course_for_a_subtree_is_seen_only_inside_it(client_for, make_user, me
         assert visit_all(client_for(user), course, "l1") == expected, user.name
 
 
-def test_a_course_for_everyone_is_seen_by_everyone(client_for, member_b, make_user, make_courses):
-    (course,) = make_courses(1, lessons=1)
+def test_a_course_for_everyone_is_seen_by_everyone(client_for, member_b, make_user, make_course):
+    course = make_course(lessons=1).course
     for user in (member_b, make_user("无组织", org=None)):
         client = client_for(user)
         assert visit_all(client, course, "l1") == [True, 200, 200, 200, 200]
@@ -123,8 +123,8 @@ def test_a_course_for_everyone_is_seen_by_everyone(client_for, member_b, make_us
 
 @pytest.mark.parametrize("status", ["draft", "archived"])
 def test_unpublished_courses_are_invisible_even_to_the_administrator(client_for, member, admin,
-                                                                     make_courses, status):
-    (course,) = make_courses(1, lessons=1, status=status)
+                                                                     make_course, status):
+    course = make_course(lessons=1, status=status).course
     for user in (member, admin):
         client = client_for(user)
         assert visit_all(client, course, "l1") == [False, 404, 404, 404, 404]
@@ -172,8 +172,8 @@ def test_lesson_pages_link_previous_and_next(reader):
     assert "<audio" not in html
 
 
-def test_an_archived_lesson_leaves_the_outline_and_the_reader(reader, make_courses):
-    (course,) = make_courses(1, lessons=3)
+def test_an_archived_lesson_leaves_the_outline_and_the_reader(reader, make_course):
+    course = make_course(lessons=3).course
     db.session.scalar(select(Lesson).where(Lesson.key == "l2")).archived = True
     db.session.commit()
     html = text_of(reader.get(f"/courses/{course.slug}/"))
@@ -240,8 +240,8 @@ def test_short_codes_ignore_case(client, imported):
     assert client.get(f"/s/c{code[1:]}").headers["Location"] == "/courses/xinxing-nongmin/"
 
 
-def test_a_short_link_to_an_archived_lesson_is_404(client, make_courses):
-    (course,) = make_courses(1, lessons=2)
+def test_a_short_link_to_an_archived_lesson_is_404(client, make_course):
+    make_course(lessons=2)
     lesson = db.session.scalar(select(Lesson).where(Lesson.key == "l2"))
     lesson.archived = True
     db.session.commit()

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from lms.authoring.pack_sync import import_folders
 from lms.courses.models import Course, Lesson, MediaFile
 from lms.extensions import db
+from tests.helpers import png
 
 from .conftest import (
     dump,
     lesson_text,
     media_pack_files,
     question,
-    tiny_png,
     unsafe_markup,
     write_files,
 )
@@ -68,7 +68,7 @@ def xss_files() -> dict[str, str | bytes]:
         BODY)
     files["lessons/second.md"] = lesson_text(
         {"id": "second", "title": f"第二课{ONERROR}{BREAKER}", "minutes": 4}, "第二课。\n")
-    files["media/" + FILE_NAME] = tiny_png(3, 1)
+    files["media/" + FILE_NAME] = png(3, 1)
     return files
 
 

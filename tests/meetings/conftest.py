@@ -1,4 +1,4 @@
-"""Meeting fixtures: a course with a lesson to teach, and a meeting planned now in branch A."""
+"""Meeting fixtures: a lesson to teach, and a meeting planned now in branch A."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,23 +6,12 @@ from datetime import timedelta
 import pytest
 
 from lms.core.clock import utcnow
-from lms.extensions import db
 
 
 @pytest.fixture
-def lesson(app):
-    """A published course (2 credit hours) and its first lesson."""
-    from lms.courses.models import Course, Lesson
-
-    course = Course(slug="dangke", title="党课教材", summary="摘要", category="理论",
-                    required=False, credit_hours=2, status="published")
-    db.session.add(course)
-    db.session.flush()
-    first = Lesson(course_id=course.id, key="l1", position=1, title="第一课", minutes=5,
-                   body="正文", html="<p>正文</p>")
-    db.session.add(first)
-    db.session.commit()
-    return first
+def lesson(make_course):
+    """The first lesson of a published course (2 credit hours)."""
+    return make_course(title="党课教材").lesson
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from lms.core.receipts import SyncReceipt
 from lms.extensions import db
 from lms.meetings import services
 from lms.meetings.models import Attendance
+from tests.helpers import PASSWORD, browser_sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "tea-garden-2026"
 
 
 @pytest.fixture
@@ -27,12 +26,6 @@ def app(app_factory):
         yield app
 
 
-def sign_in(page, user):
-    page.goto(page.base + "/login")
-    page.fill("input[name=phone]", user.phone)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
 
 
 def mark_of(user):
@@ -57,7 +50,7 @@ def test_roster_offline_tap_qr_check_in_close_and_print(
     page = phone_page
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, secretary)
+    browser_sign_in(page, secretary)
     page.goto(f"{page.base}/meetings/{meeting.id}/roll")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.inner_text("[data-count=expected]") == "4"

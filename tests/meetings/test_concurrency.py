@@ -16,8 +16,7 @@ from lms.extensions import db
 from lms.meetings import services
 from lms.meetings.models import Attendance, Meeting
 from lms.progress.models import StudyHours
-from tests.conftest import PASSWORD
-from tests.quizzes.test_concurrency import run_all
+from tests.helpers import PASSWORD, run_all
 
 
 class Phone:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from lms.extensions import db
+from tests.helpers import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "tea-garden-2026"
 
 
 @pytest.fixture
@@ -18,12 +18,6 @@ def app(app_factory):
         yield app
 
 
-def sign_in(page, user):
-    page.goto(page.base + "/login")
-    page.fill("input[name=phone]", user.phone)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
 
 
 def save(page, slug):
@@ -38,15 +32,16 @@ def cache_names(page) -> list[str]:
     return page.evaluate("caches.keys()")
 
 
-def test_a_saved_course_opens_with_the_network_off(phone_page, member, offline_course,
+def test_a_saved_course_opens_with_the_network_off(phone_page, member, make_course,
                                                    outside_hosts):
-    made = offline_course(lessons=3, checks=(0,), title="出海学习课")
+    made = make_course(lessons=3, check=2, mastery=1, final=1, time_limit_minutes=20,
+                       media=True, title="出海学习课")
     slug = made.course.slug
     db.session.commit()
     page = phone_page
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, member)
+    browser_sign_in(page, member)
     save(page, slug)
     state = page.inner_text("#offline-save .offline-state")
     assert "本课程占用" in state
@@ -57,7 +52,7 @@ def test_a_saved_course_opens_with_the_network_off(phone_page, member, offline_c
     try:
         page.goto(f"{page.base}/courses/{slug}/lessons/l1")
         assert page.inner_text("h1") == "第1课"
-        assert "第1课第1题：哪一个对？" in page.inner_text("#check")
+        assert "第1题（single）题干" in page.inner_text("#check")
         assert page.evaluate("document.querySelector('.lesson-body img').naturalWidth") > 0
         page.goto(f"{page.base}/courses/{slug}/lessons/l3")
         assert page.inner_text("h1") == "第3课"
@@ -79,11 +74,11 @@ def test_a_saved_course_opens_with_the_network_off(phone_page, member, offline_c
 
 
 def test_a_new_release_replaces_the_old_caches_and_keeps_saved_courses(
-        app, phone_page, member, offline_course):
-    made = offline_course(lessons=1, checks=(), media=False)
+        app, phone_page, member, make_course):
+    made = make_course(lessons=1, final=1, time_limit_minutes=20)
     db.session.commit()
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     save(page, made.course.slug)
     old = [n for n in cache_names(page) if n.startswith("fieldside-shell-")]
     assert len(old) == 1

@@ -59,8 +59,11 @@ def test_a_new_release_ships_a_new_worker(app_factory):
 
 
 def test_saving_starts_the_checks_on_the_server_and_lists_what_to_keep(
-        client_for, member, offline_course):
-    made = offline_course(lessons=3, checks=(0, 1), timed=(1,))
+        client_for, member, make_course):
+    made = make_course(lessons=3, check=2, mastery=1, check_on=(0, 1), final=1,
+                       time_limit_minutes=20, media=True)
+    made.checks[1].time_limit_minutes = 5
+    db.session.commit()
     client = client_for(member)
     response = client.post(f"/offline/courses/{made.course.slug}/save")
     assert response.status_code == 200
@@ -84,18 +87,20 @@ def test_saving_starts_the_checks_on_the_server_and_lists_what_to_keep(
 
 
 def test_a_saved_lesson_page_carries_questions_and_options_never_answers(
-        client_for, member, offline_course):
-    made = offline_course(lessons=1, checks=(0,))
+        client_for, member, make_course):
+    made = make_course(lessons=1, check=2, mastery=1, final=1, time_limit_minutes=20,
+                       media=True)
     client = client_for(member)
     client.post(f"/offline/courses/{made.course.slug}/save")
     page = client.get(f"/courses/{made.course.slug}/lessons/l1").get_data(as_text=True)
-    assert "第1课第1题：哪一个对？" in page and "乙" in page
-    assert "秘密解析" not in page and "checked" not in page
+    assert "第1题（single）题干" in page and "乙1" in page
+    assert "解析1" not in page and "checked" not in page
 
 
 def test_saving_needs_a_visible_course_and_a_signed_in_member(client_for, member,
-                                                               offline_course):
-    made = offline_course()
+                                                               make_course):
+    made = make_course(lessons=3, check=2, mastery=1, check_on=(0, 1), final=1,
+                       time_limit_minutes=20, media=True)
     made.course.status = "draft"
     db.session.commit()
     assert client_for(member).post(f"/offline/courses/{made.course.slug}/save").status_code == 404
@@ -112,8 +117,9 @@ def test_pages_name_their_member_for_the_service_worker(client_for, member):
 
 
 def test_the_course_page_offers_saving_and_the_not_saved_page_names_nobody(
-        client_for, member, offline_course):
-    made = offline_course()
+        client_for, member, make_course):
+    made = make_course(lessons=3, check=2, mastery=1, check_on=(0, 1), final=1,
+                       time_limit_minutes=20, media=True)
     page = client_for(member).get(f"/courses/{made.course.slug}/").get_data(as_text=True)
     assert 'id="offline-save"' in page and "这个浏览器不能离线保存" in page
     fallback = client_for(member).get("/offline/")

@@ -14,6 +14,7 @@ from lms import create_app
 from lms.auth.models import User
 from lms.extensions import db
 from lms.orgs.models import Membership, Organization
+from tests.helpers import sign_in_with_csrf
 
 INT_ARG = re.compile(r"<int:(\w+)>")
 
@@ -153,17 +154,14 @@ def _post_rules() -> list[str]:
 
 def test_every_orgs_post_needs_a_csrf_token(app_factory, world, secretary):
     """With CSRF on, a POST without the token is 400 and changes nothing, on own objects too."""
-    ids, phone = dict(world["own"]), secretary.phone
+    ids = dict(world["own"])
     data = {"name": "甲村新名", "parent": ids["org_id"], "kind": "group", "code": "A-9",
             "phone": "13712345678", "status": "full", "org": ids["org_id"], "role": "deputy",
             "token": "0" * 32, "filename": "x.csv"}
     csrf_app = app_factory(WTF_CSRF_ENABLED=True)
     with csrf_app.app_context():
         client = csrf_app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        assert client.post("/login", data={"phone": phone, "password": "tea-garden-2026",
-                                           "csrf_token": token}).status_code == 302
+        sign_in_with_csrf(client, secretary)
         before = snapshot()
         for rule in _post_rules():
             response = client.post(url_for_rule(rule, ids), data=data)

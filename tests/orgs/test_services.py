@@ -12,8 +12,7 @@ from lms.extensions import db
 from lms.orgs import services
 from lms.orgs.access import can
 from lms.orgs.models import Membership, Organization
-
-PASSWORD = "tea-garden-2026"  # the factories' password (tests/conftest.py)
+from tests.helpers import PASSWORD
 
 
 def audit_rows() -> list[AuditLog]:

@@ -15,8 +15,7 @@ from lms.extensions import db
 from lms.orgs import services
 from lms.orgs.models import Membership, Organization
 from lms.orgs.roster import COLUMNS
-
-PASSWORD = "tea-garden-2026"
+from tests.helpers import PASSWORD
 
 
 def member_ids(html: str) -> list[int]:

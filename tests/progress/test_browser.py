@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.progress.models import LessonProgress
+from tests.helpers import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,19 +19,15 @@ def app(app_factory):
         yield app
 
 
-def test_a_member_reads_a_course_and_sees_the_hours(phone_page, member, make_study_course,
+def test_a_member_reads_a_course_and_sees_the_hours(phone_page, member, make_course,
                                                     outside_hosts):
-    made = make_study_course(lessons=2, checks=(), final=False, credit=1.5, title="读完就算的课")
+    made = make_course(lessons=2, hours=1.5, title="读完就算的课")
     slug = made.course.slug
     db.session.commit()
     page = phone_page
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(page.base + "/login")
-    page.fill("input[name=phone]", member.phone)
-    page.fill("input[name=password]", "tea-garden-2026")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
+    browser_sign_in(page, member)
     assert "我的学习" in page.inner_text("h1")
 
     page.goto(f"{page.base}/courses/{slug}/")
@@ -59,21 +56,17 @@ def test_a_member_reads_a_course_and_sees_the_hours(phone_page, member, make_stu
 
 
 def test_a_new_member_goes_from_an_unstarted_course_to_the_hours_by_the_next_buttons(
-        phone_page, member, make_study_course):
+        phone_page, member, make_course):
     """Unstarted course → lessons → final → hours, clicking only the button each page offers."""
-    made = make_study_course(lessons=2, checks=(0,), credit=2, title="一路往下点的课")
+    made = make_course(lessons=2, check=1, final=1, hours=2, title="一路往下点的课")
     db.session.commit()
     page = phone_page
-    page.goto(page.base + "/login")
-    page.fill("input[name=phone]", member.phone)
-    page.fill("input[name=password]", "tea-garden-2026")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
+    browser_sign_in(page, member)
     page.goto(f"{page.base}/courses/{made.course.slug}/")
     assert page.locator("text=进入结业测验").count() == 0
     page.click("a:has-text('开始学习')")
     page.wait_for_load_state("load")
-    # lesson 1 has a one-question check: 乙 is right
+    # lesson 1 has a one-question check: 乙1 is right
     page.click("button:has-text('开始本课测验')")
     page.wait_for_load_state("load")
     page.click("#check label:has-text('乙')")

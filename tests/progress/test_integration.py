@@ -7,23 +7,17 @@ from lms.extensions import db
 from lms.progress import queries, services, years
 from lms.progress.models import CourseCompletion, LessonProgress, StudyHours
 from lms.quizzes import services as quizzes
-
-
-def _answer(attempt, right: bool) -> dict:
-    answers = {}
-    for entry in attempt.snapshot:
-        correct = entry["answer"][0]
-        answers[entry["key"]] = str(correct if right else 1 - correct)
-    return answers
+from tests.helpers import answers_for
 
 
 def _take(user, quiz, right: bool):
-    started = quizzes.start_attempt(user, quiz.id)
-    return quizzes.submit_attempt(user, started.attempt.id, _answer(started.attempt, right))
+    attempt = quizzes.start_attempt(user, quiz.id).attempt
+    answers = answers_for(attempt, right=len(attempt.snapshot) if right else 0)
+    return quizzes.submit_attempt(user, attempt.id, answers)
 
 
-def test_checks_and_final_quiz_through_the_quiz_engine(member, make_study_course):
-    made = make_study_course(lessons=2, checks=(0,), credit=1.5)
+def test_checks_and_final_quiz_through_the_quiz_engine(member, make_course):
+    made = make_course(lessons=2, check=1, final=1, hours=1.5)
     services.mark_read(member, made.lessons[1])
 
     _take(member, made.checks[0], right=False)

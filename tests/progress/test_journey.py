@@ -10,6 +10,7 @@ from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import AttemptGrant
+from tests.helpers import answers_for
 
 
 def _start(user, quiz):
@@ -17,15 +18,15 @@ def _start(user, quiz):
 
 
 def _answer_right(attempt) -> dict:
-    return {e["key"]: e["answer"] for e in attempt.snapshot}
+    return answers_for(attempt, right=len(attempt.snapshot))
 
 
 def _answer_wrong(attempt) -> dict:
-    return {e["key"]: [1 - e["answer"][0]] for e in attempt.snapshot}
+    return answers_for(attempt, right=0)
 
 
-def test_the_final_quiz_waits_for_the_lessons(app, member, make_study_course, finish_lessons):
-    made = make_study_course(lessons=3, checks=(0,))
+def test_the_final_quiz_waits_for_the_lessons(app, member, make_course, finish_lessons):
+    made = make_course(lessons=3, check=1, final=1)
     with pytest.raises(Conflict, match="学完全部课文"):
         _start(member, made.final)
     finish_lessons(member, made, only=(0, 1))
@@ -35,15 +36,15 @@ def test_the_final_quiz_waits_for_the_lessons(app, member, make_study_course, fi
     assert _start(member, made.final).state == "in_progress"
 
 
-def test_a_course_may_open_its_final_quiz_first(app, member, make_study_course):
-    made = make_study_course(lessons=2)
+def test_a_course_may_open_its_final_quiz_first(app, member, make_course):
+    made = make_course(lessons=2, check=1, final=1)
     made.final.open_before_lessons = True
     db.session.commit()
     assert _start(member, made.final).state == "in_progress"
 
 
-def test_an_unstarted_course_leads_with_the_lessons(client, login, member, make_study_course):
-    made = make_study_course(lessons=3)
+def test_an_unstarted_course_leads_with_the_lessons(client, login, member, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     login(member)
     page = client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
     start = page.index("开始学习")
@@ -56,9 +57,9 @@ def test_an_unstarted_course_leads_with_the_lessons(client, login, member, make_
     assert "请先学完全部课文，再参加结业测验。" in refused.get_data(as_text=True)
 
 
-def test_each_result_says_what_comes_next(client, login, member, make_study_course,
+def test_each_result_says_what_comes_next(client, login, member, make_course,
                                          finish_lessons, grade):
-    made = make_study_course(lessons=3, checks=(0,), credit=2)
+    made = make_course(lessons=3, check=1, final=1, hours=2)
     login(member)
     slug = made.course.slug
     grade.check(member, made.checks[0])
@@ -74,8 +75,8 @@ def test_each_result_says_what_comes_next(client, login, member, make_study_cour
 
 
 def test_a_passed_final_with_lessons_unread_says_how_many_are_left(
-        client, login, member, make_study_course):
-    made = make_study_course(lessons=3, checks=(), credit=2)
+        client, login, member, make_course):
+    made = make_course(lessons=3, final=1, hours=2)
     made.final.open_before_lessons = True
     db.session.commit()
     login(member)
@@ -95,8 +96,8 @@ def _use_up(member, made, finish_lessons, tries: int = 2):
 
 
 def test_the_secretary_gives_more_attempts_and_the_member_sees_who_and_why(
-        client_for, member, secretary, make_study_course, finish_lessons):
-    made = make_study_course(lessons=1, checks=())
+        client_for, member, secretary, make_course, finish_lessons):
+    made = make_course(lessons=1, final=1)
     _use_up(member, made, finish_lessons)
     with pytest.raises(Conflict, match="支部书记或本课程的讲师"):
         _start(member, made.final)
@@ -115,8 +116,8 @@ def test_the_secretary_gives_more_attempts_and_the_member_sees_who_and_why(
 
 
 def test_nobody_gives_attempts_out_of_reach_or_to_themselves(
-        app, member, secretary, secretary_b, trainer, make_study_course, finish_lessons):
-    made = make_study_course(lessons=1, checks=())
+        app, member, secretary, secretary_b, trainer, make_course, finish_lessons):
+    made = make_course(lessons=1, final=1)
     _use_up(member, made, finish_lessons)
     with pytest.raises(NotAllowed):
         quiz_services.grant_attempts(secretary_b, member, made.final.id, extra=1, reason="想")
@@ -137,8 +138,8 @@ def test_nobody_gives_attempts_out_of_reach_or_to_themselves(
 
 
 def test_a_refused_grant_over_http_is_403_and_nothing_is_written(
-        client_for, member, secretary_b, make_study_course, finish_lessons):
-    made = make_study_course(lessons=1, checks=())
+        client_for, member, secretary_b, make_course, finish_lessons):
+    made = make_course(lessons=1, final=1)
     _use_up(member, made, finish_lessons)
     response = client_for(secretary_b).post(
         f"/quizzes/{made.final.id}/members/{member.id}/grant",
@@ -147,10 +148,10 @@ def test_a_refused_grant_over_http_is_403_and_nothing_is_written(
     assert db.session.scalar(select(func.count(AttemptGrant.id))) == 0
 
 
-def test_the_course_page_keeps_its_query_count(client, login, member, make_study_course,
+def test_the_course_page_keeps_its_query_count(client, login, member, make_course,
                                                finish_lessons, count_queries):
-    made = make_study_course(lessons=2)
-    many = make_study_course(lessons=12, checks=(0, 3, 7))
+    made = make_course(lessons=2, check=1, final=1)
+    many = make_course(lessons=12, check=1, check_on=(0, 3, 7), final=1)
     login(member)
     counts = []
     for course in (made, many):

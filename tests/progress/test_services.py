@@ -44,23 +44,23 @@ def _entries(user) -> list[StudyHours]:
 
 # ---- lesson completion ---------------------------------------------------------------------
 
-def test_reading_a_lesson_without_a_check_completes_it(member, make_study_course):
-    made = make_study_course(lessons=2, checks=(), final=True)
+def test_reading_a_lesson_without_a_check_completes_it(member, make_course):
+    made = make_course(lessons=2, final=1)
     row = services.mark_read(member, made.lessons[0])
     assert row.reached_end_at is not None and row.completed_at is not None
     assert _count(Enrollment, user_id=member.id) == 1  # starting a lesson enrols
     assert _count(CourseCompletion) == 0
 
 
-def test_i_have_read_it_is_refused_where_a_check_decides(member, make_study_course):
-    made = make_study_course(lessons=1, checks=(0,))
+def test_i_have_read_it_is_refused_where_a_check_decides(member, make_course):
+    made = make_course(lessons=1, check=1, final=1)
     with pytest.raises(Conflict):
         services.mark_read(member, made.lessons[0])
     assert _progress(member, made.lessons[0]) is None
 
 
-def test_a_failed_check_reaches_the_end_without_completing(member, make_study_course, grade):
-    made = make_study_course(lessons=1, checks=(0,))
+def test_a_failed_check_reaches_the_end_without_completing(member, make_course, grade):
+    made = make_course(lessons=1, check=1, final=1)
     grade.check(member, made.checks[0], passed=False)
     row = _progress(member, made.lessons[0])
     assert row.reached_end_at is not None and row.completed_at is None
@@ -69,8 +69,8 @@ def test_a_failed_check_reaches_the_end_without_completing(member, make_study_co
     assert row.completed_at is not None
 
 
-def test_a_passed_check_completes_its_lesson_and_course_once(member, make_study_course, grade):
-    made = make_study_course(lessons=1, checks=(0,), final=False)
+def test_a_passed_check_completes_its_lesson_and_course_once(member, make_course, grade):
+    made = make_course(lessons=1, check=1)
     grade.check(member, made.checks[0], passed=True)
     grade.check(member, made.checks[0], passed=True)
     assert _progress(member, made.lessons[0]).completed_at is not None
@@ -78,8 +78,8 @@ def test_a_passed_check_completes_its_lesson_and_course_once(member, make_study_
     assert _count(StudyHours, user_id=member.id) == 1
 
 
-def test_visiting_records_first_and_last_seen_and_enrols(member, make_study_course):
-    made = make_study_course()
+def test_visiting_records_first_and_last_seen_and_enrols(member, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     with freeze_time("2026-03-01 01:00:00"):
         services.record_visit(member, made.lessons[1])
     with freeze_time("2026-03-05 01:00:00"):
@@ -93,8 +93,8 @@ def test_visiting_records_first_and_last_seen_and_enrols(member, make_study_cour
 
 # ---- course completion, both orders --------------------------------------------------------
 
-def test_lessons_first_then_the_final_quiz(member, make_study_course, grade, finish_lessons):
-    made = make_study_course(lessons=3, checks=(0, 2), credit=2.5)
+def test_lessons_first_then_the_final_quiz(member, make_course, grade, finish_lessons):
+    made = make_course(lessons=3, check=1, check_on=(0, 2), final=1, hours=2.5)
     finish_lessons(member, made)
     assert _count(CourseCompletion) == 0  # final quiz still to pass
     grade.final(member, made.final, passed=False)
@@ -109,9 +109,9 @@ def test_lessons_first_then_the_final_quiz(member, make_study_course, grade, fin
     assert entry.org_path.endswith(f"/{member.org_id}/")  # where the member was, kept
 
 
-def test_final_quiz_first_then_the_last_lesson(member, make_study_course, grade,
+def test_final_quiz_first_then_the_last_lesson(member, make_course, grade,
                                                finish_lessons):
-    made = make_study_course(lessons=3, checks=(1,))
+    made = make_course(lessons=3, check=1, check_on=(1,), final=1)
     finish_lessons(member, made, only={0, 1})
     grade.final(member, made.final, passed=True)
     assert _count(CourseCompletion) == 0  # a lesson is still open
@@ -120,15 +120,15 @@ def test_final_quiz_first_then_the_last_lesson(member, make_study_course, grade,
     assert sum(e.hours for e in _entries(member)) == 2
 
 
-def test_a_course_without_a_final_quiz_completes_with_its_lessons(member, make_study_course,
+def test_a_course_without_a_final_quiz_completes_with_its_lessons(member, make_course,
                                                                   finish_lessons):
-    made = make_study_course(lessons=2, checks=(0,), final=False)
+    made = make_course(lessons=2, check=1)
     finish_lessons(member, made)
     assert _count(CourseCompletion, user_id=member.id) == 1
 
 
-def test_archived_lessons_are_not_required(member, make_study_course, finish_lessons, grade):
-    made = make_study_course(lessons=3, checks=())
+def test_archived_lessons_are_not_required(member, make_course, finish_lessons, grade):
+    made = make_course(lessons=3, final=1)
     made.lessons[2].archived = True
     db.session.commit()
     finish_lessons(member, made, only={0, 1})
@@ -136,9 +136,9 @@ def test_archived_lessons_are_not_required(member, make_study_course, finish_les
     assert _count(CourseCompletion, user_id=member.id) == 1
 
 
-def test_someone_elses_pass_does_not_count(member, member_b, make_study_course, grade,
+def test_someone_elses_pass_does_not_count(member, member_b, make_course, grade,
                                            finish_lessons):
-    made = make_study_course(lessons=1, checks=())
+    made = make_course(lessons=1, final=1)
     grade.attempt(member_b, made.final, passed=True)
     db.session.commit()
     finish_lessons(member, made)
@@ -147,8 +147,8 @@ def test_someone_elses_pass_does_not_count(member, member_b, make_study_course, 
 
 # ---- exactly once --------------------------------------------------------------------------
 
-def test_completing_twice_credits_once(member, make_study_course, grade, finish_lessons):
-    made = make_study_course(lessons=1, checks=())
+def test_completing_twice_credits_once(member, make_course, grade, finish_lessons):
+    made = make_course(lessons=1, final=1)
     finish_lessons(member, made)
     grade.final(member, made.final)
     grade.final(member, made.final)  # a second passed attempt
@@ -159,8 +159,8 @@ def test_completing_twice_credits_once(member, make_study_course, grade, finish_
     assert len(_entries(member)) == 1
 
 
-def test_the_database_refuses_a_second_course_credit(member, make_study_course):
-    made = make_study_course()
+def test_the_database_refuses_a_second_course_credit(member, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     for _ in range(2):
         db.session.add(StudyHours(user_id=member.id, year=2026, category="online", hours=2,
                                   source="course", source_id=made.course.id))
@@ -169,9 +169,9 @@ def test_the_database_refuses_a_second_course_credit(member, make_study_course):
     db.session.rollback()
 
 
-def test_racing_completions_credit_once(app, member, make_study_course, grade, finish_lessons):
+def test_racing_completions_credit_once(app, member, make_course, grade, finish_lessons):
     """Eight requests finish the same course at the same moment: one completion, one entry."""
-    made = make_study_course(lessons=2, checks=(0,))
+    made = make_course(lessons=2, check=1, final=1)
     finish_lessons(member, made)
     grade.attempt(member, made.final, passed=True)  # passed, but nobody told progress yet
     db.session.commit()
@@ -267,9 +267,9 @@ def test_targets_are_configurable(app_factory, make_user, tree):
     ("2025-12-31 16:00:00", 2026),  # midnight in Beijing: already the new year
     ("2026-01-01 00:30:00", 2026),
 ])
-def test_hours_count_for_the_local_calendar_year(member, make_study_course, finish_lessons,
+def test_hours_count_for_the_local_calendar_year(member, make_course, finish_lessons,
                                                  grade, utc, year):
-    made = make_study_course(lessons=1, checks=())
+    made = make_course(lessons=1, final=1)
     finish_lessons(member, made)
     with freeze_time(utc):
         grade.final(member, made.final)
@@ -391,8 +391,8 @@ def test_a_correction_is_a_negative_entry_that_cannot_go_below_zero(secretary, m
 # ---- assignments ---------------------------------------------------------------------------
 
 def test_assigning_a_course_reaches_the_whole_subtree(secretary, member, member_b,
-                                                      make_study_course, tree):
-    made = make_study_course()
+                                                      make_course, tree):
+    made = make_course(lessons=3, check=1, final=1)
     due = date(years.this_year() + 1, 3, 1)
     services.assign_course(secretary, made.course, tree["a"], due)
     mine = queries.my_study(member)  # member sits in a 党小组 under 支部 A
@@ -402,8 +402,8 @@ def test_assigning_a_course_reaches_the_whole_subtree(secretary, member, member_
         AuditLog.action == "course.assign")) == "course.assign"
 
 
-def test_assigning_again_moves_the_due_date(secretary, make_study_course, tree):
-    made = make_study_course()
+def test_assigning_again_moves_the_due_date(secretary, make_course, tree):
+    made = make_course(lessons=3, check=1, final=1)
     services.assign_course(secretary, made.course, tree["a"], date(2099, 1, 1))
     services.assign_course(secretary, made.course, tree["a"], date(2099, 6, 1))
     assert db.session.scalar(select(CourseAssignment.due_on)) == date(2099, 6, 1)
@@ -411,24 +411,24 @@ def test_assigning_again_moves_the_due_date(secretary, make_study_course, tree):
 
 
 def test_assigning_outside_the_scope_or_into_the_past_is_refused(secretary, secretary_b,
-                                                                 make_study_course, tree):
-    made = make_study_course()
+                                                                 make_course, tree):
+    made = make_course(lessons=3, check=1, final=1)
     with pytest.raises(NotAllowed):
         services.assign_course(secretary_b, made.course, tree["a"], date(2099, 1, 1))
     with pytest.raises(NotAllowed):
         services.assign_course(secretary, made.course, tree["town"], date(2099, 1, 1))
     with pytest.raises(ValidationFailed):
         services.assign_course(secretary, made.course, tree["a"], date(2000, 1, 1))
-    closed = make_study_course(audience=tree["b"])
+    closed = make_course(lessons=3, check=1, final=1, audience=tree["b"])
     with pytest.raises(ValidationFailed):
         services.assign_course(secretary, closed.course, tree["a"], date(2099, 1, 1))
     assert _count(CourseAssignment) == 0
 
 
 def test_required_done_and_overdue_in_the_branch_view(secretary, member, make_user, tree,
-                                                      make_study_course, finish_lessons, grade):
+                                                      make_course, finish_lessons, grade):
     other = make_user("钱七", org=tree["a"])
-    made = make_study_course(lessons=1, checks=())
+    made = make_course(lessons=1, final=1)
     db.session.add(CourseAssignment(course_id=made.course.id, org_id=tree["a"].id,
                                     due_on=date(2000, 1, 1), assigned_by_id=secretary.id))
     db.session.commit()
@@ -442,7 +442,7 @@ def test_required_done_and_overdue_in_the_branch_view(secretary, member, make_us
 
 
 def test_last_lesson_and_final_quiz_at_the_same_moment_complete_once(app, member,
-                                                                     make_study_course, grade,
+                                                                     make_course, grade,
                                                                      finish_lessons):
     """The two triggers race in separate transactions: whichever commits second must see the
     first (write skew would leave the course incomplete), and the credit is written once."""
@@ -451,7 +451,7 @@ def test_last_lesson_and_final_quiz_at_the_same_moment_complete_once(app, member
 
     courses = []
     for _ in range(4):
-        made = make_study_course(lessons=2, checks=())
+        made = make_course(lessons=2, final=1)
         finish_lessons(member, made, only={0})
         courses.append((made.lessons[1].id, made.final.id, made.course.id))
     db.session.commit()

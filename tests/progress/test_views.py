@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.progress import years
 from lms.progress.models import CourseAssignment, Enrollment, LessonProgress, StudyHours
+from tests.helpers import sign_in_with_csrf
 
 
 def _add_hours(user, hours, *, year=None, source="manual", source_id=None, reason="党课"):
@@ -62,11 +63,11 @@ def test_my_study_and_the_record_of_a_non_member_show_hours_without_a_target(
 
 
 def test_my_study_lists_required_in_progress_and_results(client, login, member, secretary,
-                                                         make_study_course, grade, tree):
-    required = make_study_course(title="必修的课")
+                                                         make_course, grade, tree):
+    required = make_course(lessons=3, check=1, final=1, title="必修的课")
     db.session.add(CourseAssignment(course_id=required.course.id, org_id=tree["a"].id,
                                     due_on=date(2000, 1, 1), assigned_by_id=secretary.id))
-    started = make_study_course(lessons=3, checks=(0,), title="在学的课")
+    started = make_course(lessons=3, check=1, final=1, title="在学的课")
     db.session.commit()
     grade.check(member, started.checks[0], passed=True)
     grade.check(member, required.checks[0], passed=False)
@@ -82,8 +83,8 @@ def test_my_study_lists_required_in_progress_and_results(client, login, member, 
 
 
 def test_the_record_lists_every_entry_of_the_year_with_its_source(client, login, member,
-                                                                  make_study_course):
-    made = make_study_course(title="党课进田间")
+                                                                  make_course):
+    made = make_course(lessons=3, check=1, final=1, title="党课进田间")
     _add_hours(member, 2, source="course", source_id=made.course.id, reason="党课进田间")
     _add_hours(member, 4, reason="主题党日集体学习")
     _add_hours(member, 9, year=years.this_year() - 1, reason="去年的党课")
@@ -106,8 +107,8 @@ def test_a_bad_year_falls_back_to_this_year(client, login, member, year):
 
 # ---- the course pages ----------------------------------------------------------------------
 
-def test_a_lesson_without_a_check_offers_i_have_read_it(client, login, member, make_study_course):
-    made = make_study_course(lessons=2, checks=(0,))
+def test_a_lesson_without_a_check_offers_i_have_read_it(client, login, member, make_course):
+    made = make_course(lessons=2, check=1, final=1)
     login(member)
     with_check = client.get(_lesson_url(made, 0)).get_data(as_text=True)
     assert "我读完了" not in with_check and "随堂测验" in with_check
@@ -116,8 +117,8 @@ def test_a_lesson_without_a_check_offers_i_have_read_it(client, login, member, m
     assert "js/progress.js" in without and "data-seen-url" in without
 
 
-def test_opening_pages_writes_nothing(client, login, member, make_study_course):
-    made = make_study_course()
+def test_opening_pages_writes_nothing(client, login, member, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     login(member)
     for url in ("/study/", "/study/record", "/courses/", f"/courses/{made.course.slug}/",
                 _lesson_url(made, 0)):
@@ -126,8 +127,8 @@ def test_opening_pages_writes_nothing(client, login, member, make_study_course):
     assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 0
 
 
-def test_the_seen_post_records_progress_and_enrols(client, login, member, make_study_course):
-    made = make_study_course()
+def test_the_seen_post_records_progress_and_enrols(client, login, member, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     login(member)
     assert client.post(f"/study/lessons/{made.lessons[0].id}/seen").status_code == 204
     row = db.session.scalar(select(LessonProgress))
@@ -136,8 +137,8 @@ def test_the_seen_post_records_progress_and_enrols(client, login, member, make_s
 
 
 def test_i_have_read_it_completes_the_lesson_and_moves_on(client, login, member,
-                                                          make_study_course):
-    made = make_study_course(lessons=3, checks=(0,))
+                                                          make_course):
+    made = make_course(lessons=3, check=1, final=1)
     login(member)
     response = client.post(f"/study/lessons/{made.lessons[1].id}/done")
     assert response.status_code == 302
@@ -150,17 +151,17 @@ def test_i_have_read_it_completes_the_lesson_and_moves_on(client, login, member,
 
 
 def test_i_have_read_it_on_a_checked_lesson_changes_nothing(client, login, member,
-                                                            make_study_course):
-    made = make_study_course(lessons=1, checks=(0,))
+                                                            make_course):
+    made = make_course(lessons=1, check=1, final=1)
     login(member)
     response = client.post(f"/study/lessons/{made.lessons[0].id}/done", follow_redirects=True)
     assert "答完并通过测验才算完成" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(LessonProgress)) == 0
 
 
-def test_lessons_the_member_cannot_see_answer_404(client, login, member, make_study_course,
+def test_lessons_the_member_cannot_see_answer_404(client, login, member, make_course,
                                                   tree):
-    hidden = make_study_course(audience=tree["b"])
+    hidden = make_course(lessons=3, check=1, final=1, audience=tree["b"])
     login(member)
     lesson_id = hidden.lessons[0].id
     assert client.post(f"/study/lessons/{lesson_id}/seen").status_code == 404
@@ -169,8 +170,8 @@ def test_lessons_the_member_cannot_see_answer_404(client, login, member, make_st
     assert client.post("/study/lessons/999999/seen").status_code == 404
 
 
-def test_enrolling_on_the_course_page(client, login, member, make_study_course):
-    made = make_study_course()
+def test_enrolling_on_the_course_page(client, login, member, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     login(member)
     page = client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
     # an unstarted course leads with 开始学习 (the first lesson); joining is the quieter button
@@ -182,11 +183,11 @@ def test_enrolling_on_the_course_page(client, login, member, make_study_course):
     assert db.session.scalar(select(func.count()).select_from(Enrollment)) == 1
 
 
-def test_the_catalogue_marks_courses(client, login, member, secretary, make_study_course,
+def test_the_catalogue_marks_courses(client, login, member, secretary, make_course,
                                      finish_lessons, grade, tree):
-    done = make_study_course(lessons=1, checks=(), title="学完的课")
-    started = make_study_course(title="在学的课")
-    required = make_study_course(title="布置的课")
+    done = make_course(lessons=1, final=1, title="学完的课")
+    started = make_course(lessons=3, check=1, final=1, title="在学的课")
+    required = make_course(lessons=3, check=1, final=1, title="布置的课")
     db.session.add(CourseAssignment(course_id=required.course.id, org_id=tree["a"].id,
                                     due_on=date(2099, 1, 31), assigned_by_id=secretary.id))
     db.session.commit()
@@ -200,16 +201,13 @@ def test_the_catalogue_marks_courses(client, login, member, secretary, make_stud
     assert "未开始 · 必修，截止 2099-01-31" in client_page
 
 
-def test_csrf_is_required_on_posts(app_factory, make_study_course, member):
-    made = make_study_course()
+def test_csrf_is_required_on_posts(app_factory, make_course, member):
+    made = make_course(lessons=3, check=1, final=1)
     lesson_id, slug = made.lessons[0].id, made.course.slug
     db.session.commit()
     app = app_factory(WTF_CSRF_ENABLED=True)
     client = app.test_client()  # no app context held open here: each request gets its own g
-    page = client.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-    client.post("/login", data={"phone": member.phone, "password": "tea-garden-2026",
-                                "csrf_token": token})
+    sign_in_with_csrf(client, member)
     assert client.post(f"/study/lessons/{lesson_id}/seen").status_code == 400
     assert client.post(f"/study/lessons/{lesson_id}/done").status_code == 400
     assert client.post(f"/study/courses/{slug}/enrol").status_code == 400

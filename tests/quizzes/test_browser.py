@@ -11,17 +11,11 @@ from lms.core.clock import utcnow
 from lms.database import begin_write
 from lms.extensions import db
 from lms.quizzes.models import Attempt, Response
-from tests.conftest import PASSWORD
+from tests.helpers import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, user):
-    page.goto(page.base + "/login")
-    page.fill("input[name=phone]", user.phone)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
 
 
 def latest(user, quiz_id):
@@ -46,11 +40,11 @@ def answer_right(page, entry):
 
 
 def test_from_lesson_to_credited_hours_on_a_phone(phone_page, member, make_course, outside_hosts):
-    course = make_course(check=3, mastery=2, bank=5, draw=4)
-    slug, check_id, final_id = course["course"].slug, course["check"].id, course["final"].id
+    course = make_course(check=3, mastery=2, final=5, draw=4)
+    slug, check_id, final_id = course.course.slug, course.check.id, course.final.id
     db.session.commit()
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     page.goto(f"{page.base}/courses/{slug}/lessons/l1")
     page.click("button:has-text('开始本课测验')")
     page.wait_for_selector("form.quiz-form")
@@ -85,10 +79,10 @@ def test_from_lesson_to_credited_hours_on_a_phone(phone_page, member, make_cours
 
 
 def test_the_timer_hands_the_paper_in(phone_page, member, make_course):
-    quiz_id = make_course(check=0, bank=3, draw=3, time_limit_minutes=5)["final"].id
+    quiz_id = make_course(final=3, draw=3, time_limit_minutes=5).final.id
     db.session.commit()
     page = phone_page
-    sign_in(page, member)
+    browser_sign_in(page, member)
     page.goto(f"{page.base}/quizzes/{quiz_id}")
     page.click("button:has-text('开始答题')")
     page.wait_for_selector("#quiz-form")

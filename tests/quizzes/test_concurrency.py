@@ -17,8 +17,7 @@ from lms.quizzes import services, signals
 from lms.quizzes.grading import grade, normalize_response
 from lms.quizzes.models import Attempt, Response, WrongAnswer
 from lms.quizzes.snapshot import as_question, form_value
-from tests.conftest import PASSWORD
-from tests.quizzes.conftest import answers_for, form_of
+from tests.helpers import PASSWORD, answers_for, form_of, run_all
 
 
 class Browser:
@@ -61,27 +60,6 @@ class Browser:
         assert status == 302
 
 
-def run_all(jobs):
-    """Run the callables at the same moment (a barrier), return their results in order."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def worker(i, job):
-        barrier.wait()
-        try:
-            results[i] = job()
-        except Exception as error:  # noqa: BLE001 - reported below
-            results[i] = error
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 class Gradings:
     """Counts grading transactions through the signals (the server runs in this process)."""
 
@@ -119,7 +97,7 @@ SENT: dict[int, dict] = {}
 
 
 def test_fifty_concurrent_submits_grade_one_attempt_once(app, live_server, member, make_course):
-    quiz = make_course(bank=6, draw=6, check=0, pass_percent=50)["final"]
+    quiz = make_course(final=6, draw=6, pass_percent=50).final
     attempt = services.start_attempt(member, quiz.id).attempt
     answers = answers_for(attempt, right=4)
     attempt_id, phone = attempt.id, member.phone
@@ -151,7 +129,7 @@ def test_fifty_concurrent_submits_grade_one_attempt_once(app, live_server, membe
 def test_two_hundred_members_submitting_at_once_are_each_graded_once(app, live_server,
                                                                      make_user, tree,
                                                                      make_course):
-    quiz = make_course(bank=5, draw=4, check=0, pass_percent=50)["final"]
+    quiz = make_course(final=5, draw=4, pass_percent=50).final
     members, jobs = [], []
     for i in range(200):
         user = make_user(f"党员{i}", org=tree["a1"])
@@ -187,7 +165,7 @@ def test_two_hundred_members_submitting_at_once_are_each_graded_once(app, live_s
 
 def test_concurrent_starts_leave_one_attempt_in_progress(app, live_server, member,
                                                          make_course):
-    quiz_id, phone = make_course(bank=6, draw=3, check=0)["final"].id, member.phone
+    quiz_id, phone = make_course(final=6, draw=3).final.id, member.phone
     db.session.commit()
     browser = Browser(live_server)
     browser.login(phone)

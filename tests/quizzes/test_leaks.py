@@ -14,7 +14,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.models import Question, Quiz
-from tests.quizzes.conftest import answers_for, form_of, wrong_value
+from tests.helpers import answers_for, form_of, wrong_value
 
 JSON = {"Accept": "application/json"}
 SKIP = ("/logout", "/static/", "/media/", "qr.svg", "/lang/", "/s/")
@@ -81,9 +81,9 @@ def assert_no_secrets(body: str, where: str, in_progress, marks: bool = True) ->
 
 
 def test_nothing_reveals_the_answers_during_an_attempt(client, login, member, make_course):
-    course = make_course(check=4, mastery=3, bank=8, draw=4, lessons=2, max_attempts=0)
-    mark_secrets(course["course"].id)
-    final, check = course["final"], course["check"]
+    course = make_course(lessons=2, check=4, mastery=3, final=8, draw=4, max_attempts=0)
+    mark_secrets(course.course.id)
+    final, check = course.final, course.check
     # history: a submitted final attempt (review on) and 错题本 entries from it
     earlier = services.start_attempt(member, final.id).attempt
     services.submit_attempt(member, earlier.id, answers_for(earlier, right=1))
@@ -94,7 +94,7 @@ def test_nothing_reveals_the_answers_during_an_attempt(client, login, member, ma
         entry = attempt.snapshot[0]
         services.save_answers(member, attempt.id, {entry["key"]: wrong_value(entry)})
     login(member)
-    slug = course["course"].slug
+    slug = course.course.slug
     seeds = ["/courses/", f"/courses/{slug}/", f"/courses/{slug}/lessons/l1",
              f"/courses/{slug}/lessons/l2", f"/quizzes/{final.id}", f"/quizzes/{check.id}",
              f"/quizzes/attempts/{current.id}", f"/quizzes/attempts/{checking.id}",

@@ -14,7 +14,7 @@ from lms.core.errors import Conflict, NotFound, ValidationFailed
 from lms.extensions import db
 from lms.quizzes import queries, services, signals
 from lms.quizzes.models import Attempt, Question, Response
-from tests.quizzes.conftest import answers_for, right_value, wrong_value
+from tests.helpers import answers_for, right_value, wrong_value
 
 
 def start(user, quiz, **kw):
@@ -28,7 +28,7 @@ def keys(attempt):
 # ---- drawing and shuffling ------------------------------------------------------------------
 
 def test_draw_prefers_unseen_questions_across_attempts(make_course, member):
-    quiz = make_course(bank=10, draw=3)["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3).final
     seen = []
     for _ in range(3):
         attempt = start(member, quiz)
@@ -43,7 +43,7 @@ def test_draw_prefers_unseen_questions_across_attempts(make_course, member):
 
 
 def test_draw_then_least_seen(make_course, member):
-    quiz = make_course(bank=4, draw=3)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=3).final
     counts = Counter()
     for _ in range(4):
         attempt = start(member, quiz)
@@ -53,7 +53,7 @@ def test_draw_then_least_seen(make_course, member):
 
 
 def test_archived_questions_are_never_drawn(make_course, member):
-    quiz = make_course(bank=5, draw=0)["final"]
+    quiz = make_course(check=3, mastery=2, final=5).final
     gone = db.session.scalars(select(Question).where(Question.quiz_id == quiz.id)).first()
     gone.archived = True
     db.session.commit()
@@ -63,7 +63,7 @@ def test_archived_questions_are_never_drawn(make_course, member):
 
 def test_order_and_options_are_shuffled_per_attempt_and_keep_the_right_answer(make_course,
                                                                             member):
-    quiz = make_course(bank=8, draw=0, max_attempts=0)["final"]
+    quiz = make_course(check=3, mastery=2, final=8, max_attempts=0).final
     rng = random.Random(7)
     orders, option_orders = set(), set()
     bank = {q.key: q for q in db.session.scalars(select(Question).where(
@@ -84,16 +84,16 @@ def test_order_and_options_are_shuffled_per_attempt_and_keep_the_right_answer(ma
 
 
 def test_deadline_is_set_on_the_server_and_off_by_default(make_course, member):
-    course = make_course(time_limit_minutes=10)
-    attempt = start(member, course["final"])
+    course = make_course(check=3, mastery=2, final=10, draw=3, time_limit_minutes=10)
+    attempt = start(member, course.final)
     assert attempt.deadline - attempt.started_at == timedelta(minutes=10)
-    assert start(member, make_course()["final"]).deadline is None
+    assert start(member, make_course(check=3, mastery=2, final=10, draw=3).final).deadline is None
 
 
 # ---- lesson checks ------------------------------------------------------------------------
 
 def test_lesson_check_draws_every_question_and_applies_the_mastery_rule(make_course, member):
-    quiz = make_course(check=3, mastery=2)["check"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3).check
     attempt = start(member, quiz)
     assert len(attempt.snapshot) == 3
     outcome = services.submit_attempt(member, attempt.id, answers_for(attempt, right=1))
@@ -108,7 +108,7 @@ def test_lesson_check_draws_every_question_and_applies_the_mastery_rule(make_cou
 
 
 def test_lesson_check_retries_reshuffle(make_course, member):
-    quiz = make_course(check=4, mastery=4)["check"]
+    quiz = make_course(check=4, final=10, draw=3).check
     rng = random.Random(11)
     shown = set()
     for _ in range(5):
@@ -119,7 +119,7 @@ def test_lesson_check_retries_reshuffle(make_course, member):
 
 
 def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
-    course = make_course(check=3, mastery=2, bank=3, draw=3)
+    course = make_course(check=3, mastery=2, final=3, draw=3)
     seen = []
 
     def receiver(name):
@@ -133,9 +133,9 @@ def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
     for sig, fn in handlers.items():
         sig.connect(fn)
     try:
-        attempt = start(member, course["check"])
+        attempt = start(member, course.check)
         services.submit_attempt(member, attempt.id, answers_for(attempt, right=3))
-        final = start(member, course["final"])
+        final = start(member, course.final)
         services.submit_attempt(member, final.id, answers_for(final, right=3))
     finally:
         for sig, fn in handlers.items():
@@ -147,7 +147,7 @@ def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
 # ---- attempt limit and resuming --------------------------------------------------------------
 
 def test_one_attempt_in_progress_is_resumed(make_course, member):
-    quiz = make_course()["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3).final
     first = services.start_attempt(member, quiz.id)
     again = services.start_attempt(member, quiz.id)
     assert first.status == "created" and again.status == "resumed"
@@ -157,7 +157,7 @@ def test_one_attempt_in_progress_is_resumed(make_course, member):
 def test_the_database_refuses_a_second_attempt_in_progress(make_course, member):
     from sqlalchemy.exc import IntegrityError
 
-    quiz = make_course()["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3).final
     start(member, quiz)
     db.session.add(Attempt(user_id=member.id, quiz_id=quiz.id, number=9, state="in_progress"))
     with pytest.raises(IntegrityError):
@@ -166,7 +166,7 @@ def test_the_database_refuses_a_second_attempt_in_progress(make_course, member):
 
 
 def test_attempt_limit(make_course, member):
-    quiz = make_course(max_attempts=2)["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3, max_attempts=2).final
     for _ in range(2):
         services.submit_attempt(member, start(member, quiz).id)
     with pytest.raises(Conflict):
@@ -176,7 +176,7 @@ def test_attempt_limit(make_course, member):
 
 def test_a_quiz_out_of_sight_is_not_found(make_course, member, make_org, tree):
     other = make_org("Z", "branch", tree["town"])
-    quiz = make_course(audience=other)["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3, audience=other).final
     with pytest.raises(NotFound):
         start(member, quiz)
 
@@ -184,7 +184,7 @@ def test_a_quiz_out_of_sight_is_not_found(make_course, member, make_org, tree):
 # ---- grading --------------------------------------------------------------------------------
 
 def test_score_is_recomputed_from_the_snapshot_and_saved_answers(make_course, member):
-    quiz = make_course(bank=4, draw=4, pass_percent=75)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4, pass_percent=75).final
     attempt = start(member, quiz)
     services.save_answers(member, attempt.id, answers_for(attempt, right=3))
     outcome = services.submit_attempt(member, attempt.id)
@@ -195,7 +195,7 @@ def test_score_is_recomputed_from_the_snapshot_and_saved_answers(make_course, me
 
 
 def test_pass_mark_is_a_percentage(make_course, member):
-    quiz = make_course(bank=4, draw=4, pass_percent=80)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4, pass_percent=80).final
     attempt = start(member, quiz)
     assert not services.submit_attempt(member, attempt.id,
                                        answers_for(attempt, right=3)).attempt.passed
@@ -203,7 +203,7 @@ def test_pass_mark_is_a_percentage(make_course, member):
 
 @pytest.mark.parametrize(("scoring", "expected"), [("all_or_nothing", 0.0), ("partial", 0.5)])
 def test_multiple_choice_scoring_per_quiz(make_course, member, scoring, expected):
-    quiz = make_course(bank=2, draw=0, multiple_scoring=scoring)["final"]
+    quiz = make_course(check=3, mastery=2, final=2, multiple_scoring=scoring).final
     attempt = start(member, quiz)
     entry = next(e for e in attempt.snapshot if e["kind"] == "multiple")
     services.save_answers(member, attempt.id, {entry["key"]: [str(entry["answer"][0])]})
@@ -215,7 +215,7 @@ def test_multiple_choice_scoring_per_quiz(make_course, member, scoring, expected
 
 @pytest.mark.parametrize(("grading", "decider"), [("highest", 2), ("last", 3)])
 def test_grading_method_decides_the_quiz_result(make_course, member, grading, decider):
-    quiz = make_course(bank=4, draw=4, grading=grading, pass_percent=100)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4, grading=grading, pass_percent=100).final
     for right in (1, 3, 2):
         attempt = start(member, quiz)
         services.submit_attempt(member, attempt.id, answers_for(attempt, right=right))
@@ -224,7 +224,7 @@ def test_grading_method_decides_the_quiz_result(make_course, member, grading, de
 
 
 def test_highest_prefers_a_pass(make_course, member):
-    quiz = make_course(bank=4, draw=4, pass_percent=50)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4, pass_percent=50).final
     for right in (2, 1):
         attempt = start(member, quiz)
         services.submit_attempt(member, attempt.id, answers_for(attempt, right=right))
@@ -235,7 +235,7 @@ def test_highest_prefers_a_pass(make_course, member):
 # ---- saving, tampering and idempotent submit -------------------------------------------------
 
 def test_saving_keeps_the_latest_answer(make_course, member):
-    quiz = make_course(bank=4, draw=4)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4).final
     attempt = start(member, quiz)
     entry = attempt.snapshot[0]
     services.save_answers(member, attempt.id, {entry["key"]: wrong_value(entry)})
@@ -246,8 +246,8 @@ def test_saving_keeps_the_latest_answer(make_course, member):
 
 @pytest.mark.parametrize("bad", [{"nope": "1"}, {"f1-1": "1"}])
 def test_answers_to_foreign_questions_are_refused(make_course, member, bad):
-    make_course()  # its keys are f1-…, not in the second course's attempt
-    quiz = make_course(bank=4, draw=2)["final"]
+    make_course(check=3, mastery=2, final=10, draw=3)  # its keys are f1-…, not in the second course's attempt
+    quiz = make_course(check=3, mastery=2, final=4, draw=2).final
     attempt = start(member, quiz)
     mine = attempt.snapshot[0]
     with pytest.raises(ValidationFailed):
@@ -262,14 +262,14 @@ def test_answers_to_foreign_questions_are_refused(make_course, member, bad):
 
 @pytest.mark.parametrize("value", ["9", "abc", ["0", "0"], "-1", "1.0"])
 def test_garbage_values_are_refused(make_course, member, value):
-    quiz = make_course(bank=1, draw=1)["final"]  # a single-choice question
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final  # a single-choice question
     attempt = start(member, quiz)
     with pytest.raises(ValidationFailed):
         services.save_answers(member, attempt.id, {attempt.snapshot[0]["key"]: value})
 
 
 def test_someone_elses_attempt_is_not_found(make_course, member, member_b):
-    quiz = make_course()["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3).final
     attempt = start(member, quiz)
     entry = attempt.snapshot[0]
     with pytest.raises(NotFound):
@@ -280,7 +280,7 @@ def test_someone_elses_attempt_is_not_found(make_course, member, member_b):
 
 
 def test_submit_is_idempotent_and_a_submitted_attempt_never_changes(make_course, member):
-    quiz = make_course(bank=4, draw=4)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4).final
     attempt = start(member, quiz)
     first = services.submit_attempt(member, attempt.id, answers_for(attempt, right=2))
     assert not first.already
@@ -303,7 +303,7 @@ T0 = "2026-03-02 08:00:00"
 
 
 def _timed(make_course, member):
-    quiz = make_course(bank=4, draw=4, time_limit_minutes=10)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4, time_limit_minutes=10).final
     with freeze_time(T0):
         attempt = start(member, quiz)
         first = attempt.snapshot[0]

@@ -17,14 +17,13 @@ from lms.core.errors import Conflict, ValidationFailed
 from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.models import Attempt, Response
-from tests.quizzes.conftest import right_value, wrong_value
+from tests.helpers import right_value, wrong_value
 
 LIMIT = 5  #: minutes
 
 
 def test_attempt_lifecycle_state_machine(make_course, make_user, tree):
-    quiz = make_course(bank=6, draw=3, check=0, max_attempts=4, time_limit_minutes=LIMIT,
-                       pass_percent=60, multiple_scoring="partial")["final"]
+    quiz = make_course(final=6, draw=3, max_attempts=4, time_limit_minutes=LIMIT, pass_percent=60, multiple_scoring="partial").final
     quiz_id = quiz.id
     people = itertools.count(1)
 

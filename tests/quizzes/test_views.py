@@ -2,7 +2,6 @@
 IDOR on every route with an id, CSRF, and GETs that change nothing."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,13 +11,13 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.models import Attempt, Response, WrongAnswer
-from tests.quizzes.conftest import answers_for, form_of, right_value
+from tests.helpers import answers_for, form_of, right_value, sign_in_with_csrf
 
 JSON = {"Accept": "application/json"}
 
 
 def lesson_url(course):
-    return f"/courses/{course['course'].slug}/lessons/{course['lesson'].key}"
+    return f"/courses/{course.course.slug}/lessons/{course.lesson.key}"
 
 
 def latest_attempt(user, quiz):
@@ -30,13 +29,13 @@ def latest_attempt(user, quiz):
 # ---- the lesson check ------------------------------------------------------------------------
 
 def test_lesson_check_from_start_to_done(client, login, member, make_course):
-    course = make_course(check=3, mastery=2)
+    course = make_course(check=3, mastery=2, final=10, draw=3)
     login(member)
     page = client.get(lesson_url(course)).get_data(as_text=True)
     assert "本课测验" in page and "开始本课测验" in page
-    response = client.post(f"/quizzes/{course['check'].id}/start")
+    response = client.post(f"/quizzes/{course.check.id}/start")
     assert response.status_code == 302 and response.location.endswith(lesson_url(course) + "#check")
-    attempt = latest_attempt(member, course["check"])
+    attempt = latest_attempt(member, course.check)
     page = client.get(lesson_url(course)).get_data(as_text=True)
     for entry in attempt.snapshot:
         assert entry["stem"] in page and f'name="shown" value="{entry["key"]}"' in page
@@ -61,28 +60,28 @@ def test_lesson_check_from_start_to_done(client, login, member, make_course):
 
 def test_a_missed_check_offers_a_reshuffled_retry_without_the_answers(client, login, member,
                                                                       make_course):
-    course = make_course(check=3, mastery=3)
+    course = make_course(check=3, final=10, draw=3)
     login(member)
-    client.post(f"/quizzes/{course['check'].id}/start")
-    attempt = latest_attempt(member, course["check"])
+    client.post(f"/quizzes/{course.check.id}/start")
+    attempt = latest_attempt(member, course.check)
     client.post(f"/quizzes/attempts/{attempt.id}/submit",
                 data=form_of(answers_for(attempt, right=2)))
     page = client.get(lesson_url(course)).get_data(as_text=True)
     assert "再试一次" in page and "答对 2 题，需要答对 3 题" in page
     assert all(e["explanation"] not in page for e in attempt.snapshot)
     assert "正确答案" not in page
-    client.post(f"/quizzes/{course['check'].id}/start")
-    retry = latest_attempt(member, course["check"])
+    client.post(f"/quizzes/{course.check.id}/start")
+    retry = latest_attempt(member, course.check)
     assert retry.number == 2 and retry.state == "in_progress"
 
 
 # ---- the final quiz --------------------------------------------------------------------------
 
 def test_final_quiz_flow_with_json_saves_and_double_submit(client, login, member, make_course):
-    course = make_course(bank=6, draw=4, max_attempts=2)
-    quiz = course["final"]
+    course = make_course(check=3, mastery=2, final=6, draw=4, max_attempts=2)
+    quiz = course.final
     login(member)
-    course_page = client.get(f"/courses/{course['course'].slug}/").get_data(as_text=True)
+    course_page = client.get(f"/courses/{course.course.slug}/").get_data(as_text=True)
     assert "结业测验" in course_page and f"/quizzes/{quiz.id}" in course_page
     page = client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
     assert "开始答题" in page and "最多 2 次" in page
@@ -116,7 +115,7 @@ def test_final_quiz_flow_with_json_saves_and_double_submit(client, login, member
 
 
 def test_review_without_answers_when_the_quiz_says_so(client, login, member, make_course):
-    quiz = make_course(bank=4, draw=4, review=False)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4, review=False).final
     attempt = services.start_attempt(member, quiz.id).attempt
     services.submit_attempt(member, attempt.id, answers_for(attempt, right=1))
     login(member)
@@ -126,7 +125,7 @@ def test_review_without_answers_when_the_quiz_says_so(client, login, member, mak
 
 
 def test_attempts_used_up(client, login, member, make_course):
-    quiz = make_course(bank=2, draw=2, max_attempts=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=2, draw=2, max_attempts=1).final
     services.submit_attempt(member, services.start_attempt(member, quiz.id).attempt.id)
     login(member)
     assert "次数已经用完" in client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
@@ -136,17 +135,17 @@ def test_attempts_used_up(client, login, member, make_course):
 
 
 def test_a_lesson_check_quiz_page_leads_to_its_lesson(client, login, member, make_course):
-    course = make_course()
+    course = make_course(check=3, mastery=2, final=10, draw=3)
     login(member)
-    response = client.get(f"/quizzes/{course['check'].id}")
+    response = client.get(f"/quizzes/{course.check.id}")
     assert response.status_code == 302 and response.location.endswith(lesson_url(course) + "#check")
 
 
 # ---- tampering through HTTP ------------------------------------------------------------------
 
 def test_foreign_questions_and_extra_fields(client, login, member, make_course):
-    other = make_course(bank=3, draw=3)["final"]
-    quiz = make_course(bank=3, draw=3)["final"]
+    other = make_course(check=3, mastery=2, final=3, draw=3).final
+    quiz = make_course(check=3, mastery=2, final=3, draw=3).final
     foreign = services.start_attempt(member, other.id).attempt.snapshot[0]
     attempt = services.start_attempt(member, quiz.id).attempt
     login(member)
@@ -167,7 +166,7 @@ def test_foreign_questions_and_extra_fields(client, login, member, make_course):
 
 def test_answers_and_fields_in_a_submit_for_foreign_questions_are_refused(client, login, member,
                                                                          make_course):
-    quiz = make_course(bank=3, draw=3)["final"]
+    quiz = make_course(check=3, mastery=2, final=3, draw=3).final
     attempt = services.start_attempt(member, quiz.id).attempt
     login(member)
     response = client.post(f"/quizzes/attempts/{attempt.id}/submit",
@@ -181,14 +180,14 @@ def test_answers_and_fields_in_a_submit_for_foreign_questions_are_refused(client
 def test_every_id_route_hides_other_members_objects(app, client, login, member, member_b,
                                                     make_course, trainer, make_user, tree):
     owner = make_user("另一位讲师", org=tree["county"], roles=[("trainer", tree["county"])])
-    course = make_course(bank=3, draw=3, owner=owner)
-    quiz = course["final"]
+    course = make_course(check=3, mastery=2, final=3, draw=3, owner=owner)
+    quiz = course.final
     attempt = services.start_attempt(member_b, quiz.id).attempt
-    done = services.start_attempt(member_b, course["check"].id).attempt
+    done = services.start_attempt(member_b, course.check.id).attempt
     services.submit_attempt(member_b, done.id, answers_for(done, right=0))
     entry = db.session.scalars(select(WrongAnswer).where(WrongAnswer.user_id == member_b.id)).first()
     ids = {"attempt_id": [attempt.id, done.id], "entry_id": [entry.id],
-           "course_id": [course["course"].id]}
+           "course_id": [course.course.id]}
     entry_form = form_of({attempt.snapshot[0]["key"]: right_value(attempt.snapshot[0])})
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("quizzes.")
              and any(a in ids for a in r.arguments)]
@@ -217,7 +216,7 @@ def test_every_id_route_hides_other_members_objects(app, client, login, member, 
 
 def test_review_is_403_before_submission_and_404_for_others(client, login, member, member_b,
                                                             make_course):
-    quiz = make_course()["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3).final
     attempt = services.start_attempt(member, quiz.id).attempt
     login(member)
     assert client.get(f"/quizzes/attempts/{attempt.id}/review").status_code == 403
@@ -231,7 +230,7 @@ def test_review_is_403_before_submission_and_404_for_others(client, login, membe
 
 def test_quizzes_of_courses_out_of_sight_are_404(client, login, member, make_course, make_org,
                                                  tree):
-    quiz = make_course(audience=make_org("Z", "branch", tree["town"]))["final"]
+    quiz = make_course(check=3, mastery=2, final=10, draw=3, audience=make_org("Z", "branch", tree["town"])).final
     login(member)
     assert client.get(f"/quizzes/{quiz.id}").status_code == 404
     assert client.post(f"/quizzes/{quiz.id}/start").status_code == 404
@@ -241,8 +240,8 @@ def test_quizzes_of_courses_out_of_sight_are_404(client, login, member, make_cou
 # ---- trainer statistics and navigation -------------------------------------------------------
 
 def test_statistics_per_question(client, login, trainer, member, member_b, make_course, admin):
-    course = make_course(bank=2, draw=2, owner=trainer)
-    quiz = course["final"]
+    course = make_course(check=3, mastery=2, final=2, draw=2, owner=trainer)
+    quiz = course.final
     picks = []
     for user, right in ((member, 2), (member_b, 0)):
         attempt = services.start_attempt(user, quiz.id).attempt
@@ -252,21 +251,21 @@ def test_statistics_per_question(client, login, trainer, member, member_b, make_
         picks.append(single["options"][int(answers[single["key"]])])
     login(trainer)
     assert "题目统计" in client.get("/quizzes/stats/").get_data(as_text=True)
-    page = client.get(f"/quizzes/stats/{course['course'].id}").get_data(as_text=True)
+    page = client.get(f"/quizzes/stats/{course.course.id}").get_data(as_text=True)
     assert "第1题（single）题干" in page and "50%" in page
     assert f"{picks[1]} <span class=\"muted\">× 1" in page  # the wrong pick, in words
-    other = make_course(bank=2, draw=2)
-    assert client.get(f"/quizzes/stats/{other['course'].id}").status_code == 404
+    other = make_course(check=3, mastery=2, final=2, draw=2)
+    assert client.get(f"/quizzes/stats/{other.course.id}").status_code == 404
     client.post("/logout")
     login(admin)
-    assert client.get(f"/quizzes/stats/{other['course'].id}").status_code == 200
+    assert client.get(f"/quizzes/stats/{other.course.id}").status_code == 200
 
 
 def test_statistics_need_the_author_capability(client, login, member, make_course):
-    course = make_course(owner=member)
+    course = make_course(check=3, mastery=2, final=10, draw=3, owner=member)
     login(member)
     assert client.get("/quizzes/stats/").status_code == 403
-    assert client.get(f"/quizzes/stats/{course['course'].id}").status_code == 403
+    assert client.get(f"/quizzes/stats/{course.course.id}").status_code == 403
 
 
 def test_navigation_entries(client, login, member, trainer):
@@ -280,7 +279,7 @@ def test_navigation_entries(client, login, member, trainer):
 
 
 def test_practice_through_the_page(client, login, member, make_course):
-    quiz = make_course(bank=1, draw=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final
     attempt = services.start_attempt(member, quiz.id).attempt
     services.submit_attempt(member, attempt.id)
     entry = attempt.snapshot[0]
@@ -300,19 +299,12 @@ def test_practice_through_the_page(client, login, member, make_course):
 # ---- CSRF and GETs that write nothing --------------------------------------------------------
 
 def test_every_post_needs_a_csrf_token(app_factory, member, make_course):
-    from tests.conftest import PASSWORD
-
-    course = make_course()
-    attempt = services.start_attempt(member, course["final"].id).attempt
+    course = make_course(check=3, mastery=2, final=10, draw=3)
+    attempt = services.start_attempt(member, course.final.id).attempt
     app = app_factory(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    response = client.post("/login", data={"phone": member.phone, "password": PASSWORD,
-                                           "csrf_token": token.group(1)})
-    assert response.status_code == 302
-    posts = [f"/quizzes/{course['final'].id}/start", f"/quizzes/attempts/{attempt.id}/answer",
+    sign_in_with_csrf(client, member)
+    posts = [f"/quizzes/{course.final.id}/start", f"/quizzes/attempts/{attempt.id}/answer",
              f"/quizzes/attempts/{attempt.id}/submit", "/wrong-answers/1/check"]
     for url in posts:
         assert client.post(url, data={"shown": "x"}).status_code == 400, url
@@ -327,14 +319,14 @@ def row_counts():
 
 
 def test_no_get_changes_the_database(client, login, member, make_course, trainer):
-    course = make_course(bank=4, draw=2, time_limit_minutes=1, owner=trainer)
-    checked = services.start_attempt(member, course["check"].id).attempt
+    course = make_course(check=3, mastery=2, final=4, draw=2, time_limit_minutes=1, owner=trainer)
+    checked = services.start_attempt(member, course.check.id).attempt
     services.submit_attempt(member, checked.id)
-    services.start_attempt(member, course["check"].id)
-    attempt = services.start_attempt(member, course["final"].id).attempt
+    services.start_attempt(member, course.check.id)
+    attempt = services.start_attempt(member, course.final.id).attempt
     login(member)
-    urls = [lesson_url(course), f"/courses/{course['course'].slug}/",
-            f"/quizzes/{course['final'].id}", f"/quizzes/{course['check'].id}",
+    urls = [lesson_url(course), f"/courses/{course.course.slug}/",
+            f"/quizzes/{course.final.id}", f"/quizzes/{course.check.id}",
             f"/quizzes/attempts/{attempt.id}", f"/quizzes/attempts/{checked.id}/review",
             f"/quizzes/attempts/{attempt.id}/review", "/wrong-answers/",
             f"/quizzes/attempts/{attempt.id}/answer", f"/quizzes/attempts/{attempt.id}/submit"]
@@ -351,7 +343,7 @@ def test_no_get_changes_the_database(client, login, member, make_course, trainer
 
 @pytest.mark.parametrize("kind", ["radio", "checkbox", "text"])
 def test_question_inputs_render_each_kind(client, login, member, make_course, kind):
-    quiz = make_course(bank=4, draw=4)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4).final
     attempt = services.start_attempt(member, quiz.id).attempt
     login(member)
     page = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)

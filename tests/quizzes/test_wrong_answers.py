@@ -9,7 +9,7 @@ from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes import wrong_answers as book
 from lms.quizzes.models import WrongAnswer
-from tests.quizzes.conftest import answers_for, right_value, wrong_value
+from tests.helpers import answers_for, right_value, wrong_value
 
 
 def attempt_with(user, quiz, right):
@@ -23,7 +23,7 @@ def open_entries(user):
 
 
 def test_wrong_and_unanswered_questions_enter_the_book(make_course, member):
-    quiz = make_course(bank=4, draw=4)["final"]
+    quiz = make_course(check=3, mastery=2, final=4, draw=4).final
     attempt = services.start_attempt(member, quiz.id).attempt
     first, second = attempt.snapshot[0], attempt.snapshot[1]
     services.submit_attempt(member, attempt.id, {first["key"]: right_value(first),
@@ -35,7 +35,7 @@ def test_wrong_and_unanswered_questions_enter_the_book(make_course, member):
 
 
 def test_two_right_in_a_row_in_practice_take_it_out(make_course, member):
-    quiz = make_course(bank=1, draw=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final
     attempt = attempt_with(member, quiz, right=0)
     entry = attempt.snapshot[0]
     row = open_entries(member)[entry["key"]].row
@@ -49,7 +49,7 @@ def test_two_right_in_a_row_in_practice_take_it_out(make_course, member):
 
 
 def test_a_wrong_answer_resets_the_streak(make_course, member):
-    quiz = make_course(bank=1, draw=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final
     entry = attempt_with(member, quiz, right=0).snapshot[0]
     row_id = open_entries(member)[entry["key"]].row.id
     book.practise(member, row_id, right_value(entry))
@@ -59,7 +59,7 @@ def test_a_wrong_answer_resets_the_streak(make_course, member):
 
 
 def test_right_answers_in_later_attempts_count_too(make_course, member):
-    quiz = make_course(bank=1, draw=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final
     key = attempt_with(member, quiz, right=0).snapshot[0]["key"]
     attempt_with(member, quiz, right=1)
     assert open_entries(member)[key].row.streak == 1
@@ -73,7 +73,7 @@ def test_right_answers_in_later_attempts_count_too(make_course, member):
 
 def test_practice_is_closed_while_the_question_is_in_an_attempt_in_progress(make_course,
                                                                            member):
-    quiz = make_course(bank=1, draw=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final
     entry = attempt_with(member, quiz, right=0).snapshot[0]
     services.start_attempt(member, quiz.id)
     listed = open_entries(member)[entry["key"]]
@@ -83,7 +83,7 @@ def test_practice_is_closed_while_the_question_is_in_an_attempt_in_progress(make
 
 
 def test_practice_waits_until_the_lesson_check_is_passed(make_course, member):
-    quiz = make_course(check=3, mastery=3)["check"]
+    quiz = make_course(check=3, final=10, draw=3).check
     attempt = attempt_with(member, quiz, right=1)
     entry = attempt.snapshot[1]
     listed = open_entries(member)[entry["key"]]
@@ -99,7 +99,7 @@ def test_practice_waits_until_the_lesson_check_is_passed(make_course, member):
 
 def test_someone_elses_entry_is_not_found_and_garbage_is_refused(make_course, member,
                                                                  member_b):
-    quiz = make_course(bank=1, draw=1)["final"]
+    quiz = make_course(check=3, mastery=2, final=1, draw=1).final
     entry = attempt_with(member, quiz, right=0).snapshot[0]
     row_id = open_entries(member)[entry["key"]].row.id
     with pytest.raises(NotFound):
@@ -110,6 +110,6 @@ def test_someone_elses_entry_is_not_found_and_garbage_is_refused(make_course, me
 
 
 def test_the_book_is_per_member(make_course, member, member_b):
-    quiz = make_course(bank=2, draw=2)["final"]
+    quiz = make_course(check=3, mastery=2, final=2, draw=2).final
     attempt_with(member, quiz, right=0)
     assert open_entries(member_b) == {}

@@ -1,23 +1,17 @@
-"""Reports fixtures: the progress folder's course factory and grading helpers, and PDF text."""
+"""Reports fixtures: a course made and completed, and a PDF's text."""
 from __future__ import annotations
 
 import io
 
 import pytest
 
-from tests.progress import conftest as progress_fixtures
-
-# the progress folder's fixtures, shared here
-make_study_course = progress_fixtures.make_study_course
-grade = progress_fixtures.grade
-finish_lessons = progress_fixtures.finish_lessons
-
 
 @pytest.fixture
-def complete_course(make_study_course, grade, finish_lessons):
-    """``complete_course(user, **course_args)``: a course made and completed by ``user``."""
-    def complete(user, **kwargs):
-        made = make_study_course(**kwargs)
+def complete_course(make_course, grade, finish_lessons):
+    """``complete_course(user, **spec)``: a course made by ``make_course`` (by default three
+    lessons, a one-question check on the first and a final quiz) and completed by ``user``."""
+    def complete(user, **spec):
+        made = make_course(**{"lessons": 3, "check": 1, "final": 1, **spec})
         finish_lessons(user, made)
         if made.final is not None:
             grade.final(user, made.final)

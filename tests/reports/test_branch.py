@@ -110,8 +110,8 @@ def test_filter_behind_target_skips_the_exempt_and_those_on_track(client, login,
     assert sorted(names) == sorted(["张三", "王书记"])
 
 
-def test_filter_required_overdue(client, login, tree, branch_a, make_study_course):
-    made = make_study_course()
+def test_filter_required_overdue(client, login, tree, branch_a, make_course):
+    made = make_course(lessons=3, check=1, final=1)
     db.session.add(CourseAssignment(course_id=made.course.id, org_id=tree["a1"].id,
                                     due_on=date(2000, 1, 1)))
     db.session.commit()
@@ -121,11 +121,11 @@ def test_filter_required_overdue(client, login, tree, branch_a, make_study_cours
     assert "逾期 1 门" in page and "0 / 1 门" in page
 
 
-def test_sort_by_hours_and_last_study(client, login, tree, branch_a, make_study_course):
+def test_sort_by_hours_and_last_study(client, login, tree, branch_a, make_course):
     login(branch_a["secretary"])
     by_hours = [n for _, n in _screen(client, f"/branch/{tree['a'].id}?sort=hours&order=desc")]
     assert by_hours[:2] == ["王五", "张三"]
-    made = make_study_course()
+    made = make_course(lessons=3, check=1, final=1)
     db.session.add(LessonProgress(user_id=branch_a["exempt"].id, lesson_id=made.lessons[0].id,
                                   course_id=made.course.id))
     db.session.commit()
@@ -224,9 +224,9 @@ def test_activists_and_candidates_have_no_target(client, login, client_for, admi
 # ---- roll-up -------------------------------------------------------------------------------
 
 def test_the_township_roll_up_has_one_row_per_branch(client, login, admin, tree, branch_a,
-                                                     member_b, make_study_course, grade,
+                                                     member_b, make_course, grade,
                                                      finish_lessons):
-    made = make_study_course(lessons=1, checks=())
+    made = make_course(lessons=1, final=1)
     db.session.add(CourseAssignment(course_id=made.course.id, org_id=tree["town"].id,
                                     due_on=date(2099, 1, 1)))
     db.session.commit()
@@ -256,8 +256,8 @@ def test_the_county_rolls_up_into_townships(client, login, admin, tree, branch_a
 
 # ---- assignments and manual hours over HTTP ------------------------------------------------
 
-def test_assign_and_withdraw_a_required_course(client, login, tree, branch_a, make_study_course):
-    made = make_study_course(title="必修课程甲")
+def test_assign_and_withdraw_a_required_course(client, login, tree, branch_a, make_course):
+    made = make_course(lessons=3, check=1, final=1, title="必修课程甲")
     login(branch_a["secretary"])
     form = client.get(f"/branch/{tree['a'].id}/assign").get_data(as_text=True)
     assert "必修课程甲" in form
@@ -273,8 +273,8 @@ def test_assign_and_withdraw_a_required_course(client, login, tree, branch_a, ma
 
 
 def test_a_secretary_cannot_withdraw_another_branchs_assignment(client, login, tree, branch_a,
-                                                                make_study_course):
-    made = make_study_course()
+                                                                make_course):
+    made = make_course(lessons=3, check=1, final=1)
     other = CourseAssignment(course_id=made.course.id, org_id=tree["b"].id,
                              due_on=date(2099, 1, 1))
     db.session.add(other)
@@ -313,9 +313,9 @@ def test_members_cannot_enter_hours(client, login, branch_a):
 
 # ---- query counts --------------------------------------------------------------------------
 
-def _grow(make_user, tree, make_study_course, secretary, n: int = 15):
+def _grow(make_user, tree, make_course, secretary, n: int = 15):
     """More members, hours, progress and assignments: the query count must not move."""
-    made = make_study_course(lessons=3, checks=())
+    made = make_course(lessons=3, final=1)
     db.session.add(CourseAssignment(course_id=made.course.id, org_id=tree["a"].id,
                                     due_on=date(2000, 1, 1), assigned_by_id=secretary.id))
     for i in range(n):
@@ -333,7 +333,7 @@ def _grow(make_user, tree, make_study_course, secretary, n: int = 15):
                                  "/branch/{a}/export.csv", "/branch/{town}",
                                  "/branch/{town}/export.xlsx"])
 def test_branch_pages_keep_a_fixed_query_count(client, login, admin, tree, branch_a,
-                                               count_queries, make_user, make_study_course,
+                                               count_queries, make_user, make_course,
                                                url):
     url = url.format(a=tree["a"].id, town=tree["town"].id)
     login(admin)
@@ -341,7 +341,7 @@ def test_branch_pages_keep_a_fixed_query_count(client, login, admin, tree, branc
     db.session.commit()  # requests share the test's session: start each from the same state
     with count_queries() as before:
         assert client.get(url).status_code == 200
-    _grow(make_user, tree, make_study_course, branch_a["secretary"])
+    _grow(make_user, tree, make_course, branch_a["secretary"])
     db.session.commit()
     with count_queries() as after:
         assert client.get(url).status_code == 200

@@ -19,7 +19,7 @@ def _only(member) -> Certificate:
 
 
 def test_completing_a_course_issues_one_certificate(member, complete_course, grade):
-    made = complete_course(member, credit=3, title="党章学习")
+    made = complete_course(member, hours=3, title="党章学习")
     cert = _only(member)
     assert (cert.member_name, cert.course_title, cert.hours) == ("张三", "党章学习", 3)
     assert cert.issuer_name == "测试县委"
@@ -28,8 +28,8 @@ def test_completing_a_course_issues_one_certificate(member, complete_course, gra
     assert _only(member).id == cert.id
 
 
-def test_an_unfinished_course_has_no_certificate(member, make_study_course, finish_lessons):
-    made = make_study_course()
+def test_an_unfinished_course_has_no_certificate(member, make_course, finish_lessons):
+    made = make_course(lessons=3, check=1, final=1)
     finish_lessons(member, made)  # final quiz not passed yet
     assert certificates.of_member(member.id) == []
 
@@ -95,7 +95,7 @@ def test_the_verify_page_is_rate_limited(app_factory, member, complete_course):
 
 def test_the_certificate_pdf_names_member_course_hours_code(client, login, member, secretary,
                                                             member_b, complete_course):
-    complete_course(member, credit=2.5, title="乡村振兴")
+    complete_course(member, hours=2.5, title="乡村振兴")
     cert = _only(member)
     login(member)
     response = client.get(f"/certificates/{cert.id}.pdf")
