@@ -165,6 +165,13 @@ def answers_for(attempt, right: int) -> dict:
             for i, e in enumerate(attempt.snapshot)}
 
 
+def queued_answers(attempt, right: bool) -> dict:
+    """Every answer right (or every one wrong) as a saved page queues them offline: each value a
+    list of form strings."""
+    answers = answers_for(attempt, len(attempt.snapshot) if right else 0)
+    return {key: value if isinstance(value, list) else [value] for key, value in answers.items()}
+
+
 def form_of(answers: dict) -> dict:
     """Service answers as the form fields a browser posts (``shown`` and ``q-<key>``)."""
     data = {"shown": list(answers)}

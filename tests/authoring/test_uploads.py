@@ -160,9 +160,11 @@ def test_safe_stem(name, stem):
 
 # ---- issue 14, findings 8 and 10 --------------------------------------------------------------
 
-def test_media_quotas_per_course_and_per_trainer(app, trainer, build_course):
+def test_media_quotas_per_course_and_per_trainer(app, trainer, make_course):
     app.config.update(MEDIA_QUOTA_COURSE_MB=1, MEDIA_QUOTA_TRAINER_MB=2)
-    first, second, third = (build_course(trainer, slug=f"q{n}") for n in range(3))
+    first, second, third = (
+        make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug=f"q{n}").course
+        for n in range(3))
     big = 700 * 1024
     uploads.upload_media(trainer, first, "a.png", png(pad=big))
     with pytest.raises(ValidationFailed, match="每门课程 1 MB"):
@@ -191,10 +193,10 @@ def small_media_disk(app):
         subprocess.run(["umount", str(folder)], check=True)
 
 
-def test_a_full_disk_leaves_no_temp_file_and_says_so(client_for, trainer, build_course,
+def test_a_full_disk_leaves_no_temp_file_and_says_so(client_for, trainer, make_course,
                                                      small_media_disk):
     """A full disk left .upload-* files behind, which kept the disk full for everything else."""
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     page = _post(web, course, "huge.png", png(pad=400 * 1024)).get_data(as_text=True)
     assert "磁盘已满" in page
@@ -222,9 +224,9 @@ def test_stale_temp_files_of_a_crashed_write_are_swept(app):
 
 
 def test_a_drafts_media_is_served_only_to_its_editors(client_for, trainer, other_trainer, member,
-                                                      admin, build_course):
+                                                      admin, make_course):
     """A draft course's media was served to any signed-in user who knew its hash."""
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     row = uploads.upload_media(trainer, course, "draft.png", png())
     url = media.media_url(row.sha256, ".png")
     for who, status in ((trainer, 200), (admin, 200), (member, 404), (other_trainer, 404)):

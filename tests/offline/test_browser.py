@@ -102,20 +102,20 @@ def test_a_new_release_replaces_the_old_caches_and_keeps_saved_courses(
         page.context.set_offline(False)
 
 
-def test_studied_at_sea_synced_on_shore_exactly_once(phone_page, member, offline_course,
+def test_studied_at_sea_synced_on_shore_exactly_once(phone_page, member, make_course,
                                                     outside_hosts):
     from sqlalchemy import func, select
 
     from lms.progress.models import CourseCompletion, LessonProgress, StudyHours
     from lms.quizzes.models import Attempt
 
-    made = offline_course(lessons=2, checks=(0,), media=False, final=False, credit=1)
+    made = make_course(lessons=2, check=1, hours=1)  # one single-choice question: 乙1 is right
     slug = made.course.slug
     db.session.commit()
     page = phone_page
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, member)
+    browser_sign_in(page, member)
     save(page, slug)
 
     page.context.set_offline(True)
@@ -123,7 +123,7 @@ def test_studied_at_sea_synced_on_shore_exactly_once(phone_page, member, offline
         page.goto(f"{page.base}/courses/{slug}/lessons/l1")
         for fieldset in page.query_selector_all("#check fieldset[data-key]"):
             labels = fieldset.query_selector_all("label")
-            # the right option is "乙", wherever the shuffle put it
+            # the right option is "乙1", wherever the shuffle put it
             next(label for label in labels if "乙" in label.inner_text()).click()
         page.click("#check button:has-text('提交答案')")
         assert "已记下，联网后评分" in page.inner_text("#check")

@@ -14,6 +14,7 @@ from lms.offline import sync
 from lms.offline.services import prepare_course
 from lms.progress.models import CourseCompletion, LessonProgress, StudyHours
 from lms.quizzes.models import Attempt, Question, Response
+from tests.helpers import queued_answers
 
 _ids = itertools.count(1)
 
@@ -39,12 +40,8 @@ def answer_items(user, attempts, right=True):
     """A check_answers item per attempt, answering every question right (or wrong)."""
     items = []
     for attempt in attempts:
-        answers = {}
-        for entry in attempt.snapshot:
-            wanted = entry["answer"][0] if right else 1 - entry["answer"][0]
-            answers[entry["key"]] = [str(wanted)]
         items.append({"id": cid(), "member": user.id, "kind": "check_answers",
-                      "attempt": attempt.id, "answers": answers})
+                      "attempt": attempt.id, "answers": queued_answers(attempt, right)})
     return items
 
 
@@ -53,8 +50,8 @@ def read_item(user, lesson):
 
 
 def test_a_course_studied_offline_is_credited_once_and_a_resent_queue_changes_nothing(
-        app, member, offline_course):
-    made = offline_course(lessons=3, checks=(0, 1), final=False, credit=2)
+        app, member, make_course):
+    made = make_course(lessons=3, check=2, mastery=1, check_on=(0, 1), media=True, hours=2)
     attempts = saved(app, member, made)
     items = answer_items(member, attempts.values()) + [read_item(member, made.lessons[2])]
     results = sync.sync(member, {"items": items})
@@ -74,12 +71,12 @@ def test_a_course_studied_offline_is_credited_once_and_a_resent_queue_changes_no
 
 
 def test_offline_grading_credits_exactly_what_online_grading_does(
-        app, member, member_b, offline_course):
+        app, member, member_b, make_course):
     """The same answers, online one by one and offline in a batch, leave the same records."""
     from lms.progress import services as progress
     from lms.quizzes import services as quizzes
 
-    made = offline_course(lessons=3, checks=(0, 1), final=False, credit=1.5)
+    made = make_course(lessons=3, check=2, mastery=1, check_on=(0, 1), media=True, hours=1.5)
     online = saved(app, member, made)
     for item in answer_items(member, online.values()):
         quizzes.submit_attempt(member, item["attempt"], item["answers"])
@@ -110,8 +107,8 @@ def test_offline_grading_credits_exactly_what_online_grading_does(
         sorted([member.id, member_b.id])
 
 
-def test_a_check_is_graded_against_the_questions_the_member_saw(app, member, offline_course):
-    made = offline_course(lessons=1, checks=(0,), final=False)
+def test_a_check_is_graded_against_the_questions_the_member_saw(app, member, make_course):
+    made = make_course(lessons=1, check=2, mastery=1, media=True, hours=1)
     attempt = saved(app, member, made)[made.checks[0].id]
     items = answer_items(member, [attempt])
     # the trainer changes the right answer after the member saved the course
@@ -123,8 +120,8 @@ def test_a_check_is_graded_against_the_questions_the_member_saw(app, member, off
 
 
 def test_failed_check_shows_its_marks_and_a_retry_is_possible_online(app, member,
-                                                                       offline_course):
-    made = offline_course(lessons=1, checks=(0,), final=False)
+                                                                       make_course):
+    made = make_course(lessons=1, check=2, mastery=1, media=True, hours=1)
     attempt = saved(app, member, made)[made.checks[0].id]
     [result] = sync.sync(member, {"items": answer_items(member, [attempt], right=False)})
     assert result["ok"] and not result["passed"] and result["right"] == 0
@@ -134,8 +131,8 @@ def test_failed_check_shows_its_marks_and_a_retry_is_possible_online(app, member
 
 
 def test_bad_items_each_get_a_result_and_nothing_is_credited(app, member, member_b,
-                                                               offline_course):
-    made = offline_course(lessons=3, checks=(0,), final=False)
+                                                               make_course):
+    made = make_course(lessons=3, check=2, mastery=1, media=True, hours=1)
     attempt = saved(app, member, made)[made.checks[0].id]
     other = saved(app, member_b, made)[made.checks[0].id]
     made.lessons[1].archived = True
@@ -162,8 +159,8 @@ def test_bad_items_each_get_a_result_and_nothing_is_credited(app, member, member
 
 
 def test_an_id_already_used_by_another_member_is_refused(app, member, member_b,
-                                                          offline_course):
-    made = offline_course(lessons=1, checks=(), final=False)
+                                                          make_course):
+    made = make_course(lessons=1, media=True, hours=1)
     item = read_item(member, made.lessons[0])
     assert sync.sync(member, {"items": [item]})[0]["ok"]
     [result] = sync.sync(member_b, {"items": [{**item, "member": member_b.id}]})
@@ -172,8 +169,8 @@ def test_an_id_already_used_by_another_member_is_refused(app, member, member_b,
 
 
 def test_copies_in_one_batch_and_two_ids_for_one_attempt_grade_once(app, member,
-                                                                     offline_course):
-    made = offline_course(lessons=2, checks=(0,), final=False)
+                                                                     make_course):
+    made = make_course(lessons=2, check=2, mastery=1, media=True, hours=1)
     attempt = saved(app, member, made)[made.checks[0].id]
     [answered] = answer_items(member, [attempt])
     twice = {**answered, "id": cid()}
@@ -187,10 +184,10 @@ def test_copies_in_one_batch_and_two_ids_for_one_attempt_grade_once(app, member,
 
 
 def test_an_attempt_submitted_online_meanwhile_reports_its_result(app, member,
-                                                                  offline_course):
+                                                                  make_course):
     from lms.quizzes import services as quizzes
 
-    made = offline_course(lessons=1, checks=(0,), final=False)
+    made = make_course(lessons=1, check=2, mastery=1, media=True, hours=1)
     attempt = saved(app, member, made)[made.checks[0].id]
     [item] = answer_items(member, [attempt], right=False)
     quizzes.submit_attempt(member, attempt.id, answer_items(member, [attempt])[0]["answers"])
@@ -212,8 +209,8 @@ def test_a_huge_body_is_refused_unread(client_for, member):
 
 
 def test_sync_over_http_translates_errors_and_needs_a_member(client_for, member,
-                                                             offline_course):
-    made = offline_course(lessons=1, checks=(0,), final=False)
+                                                             make_course):
+    made = make_course(lessons=1, check=2, mastery=1, media=True, hours=1)
     body = {"items": [read_item(member, made.lessons[0])]}
     response = client_for(member).post("/offline/sync", json=body)
     [result] = response.get_json()["results"]
@@ -223,13 +220,13 @@ def test_sync_over_http_translates_errors_and_needs_a_member(client_for, member,
 
 
 def test_a_full_batch_costs_the_same_statements_as_a_small_one(app, make_user, tree,
-                                                               offline_course, count_queries):
+                                                               make_course, count_queries):
     """Set-based: the statements a batch runs do not grow with its items."""
     def run(n_courses):
         user = make_user("渔民", org=tree["a1"])
         items = []
         for _ in range(n_courses):
-            made = offline_course(lessons=10, checks=range(5), media=False, final=False)
+            made = make_course(lessons=10, check=2, mastery=1, check_on=range(5), hours=1)
             items += answer_items(user, saved(app, user, made).values())
             items += [read_item(user, lesson) for lesson in made.lessons[5:]]
         db.session.commit()

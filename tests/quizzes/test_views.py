@@ -354,10 +354,10 @@ def test_a_nul_in_a_fill_in_answer_is_refused_and_the_attempt_still_submits(clie
                                                                             member, make_course):
     """A NUL was saved, and then every submit of that attempt failed on PostgreSQL: the attempt
     stayed in progress forever. The boundary refuses it before anything is stored."""
-    course = make_course(bank=4, draw=4)
+    course = make_course(check=3, mastery=2, final=4, draw=4)
     login(member)
-    client.post(f"/quizzes/{course['final'].id}/start")
-    attempt = latest_attempt(member, course["final"])
+    client.post(f"/quizzes/{course.final.id}/start")
+    attempt = latest_attempt(member, course.final)
     fill = next(e for e in attempt.snapshot if e["kind"] == "fill")
     refused = client.post(f"/quizzes/attempts/{attempt.id}/answer",
                           data=form_of({fill["key"]: "服\x00务"}), headers=JSON)
@@ -367,4 +367,4 @@ def test_a_nul_in_a_fill_in_answer_is_refused_and_the_attempt_still_submits(clie
         Response.attempt_id == attempt.id, Response.question_key == fill["key"])) in (None, [])
     done = client.post(f"/quizzes/attempts/{attempt.id}/submit", headers=JSON)
     assert done.status_code == 200
-    assert latest_attempt(member, course["final"]).state == "submitted"
+    assert latest_attempt(member, course.final).state == "submitted"
