@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.extensions import db
+from tests.helpers import PASSWORD
 
 BIG = [2**31, 2**63, 10**30]
 
@@ -115,7 +116,7 @@ def test_the_error_page_after_a_failed_write_rolls_back_and_keeps_the_headers(
     with app.app_context():
         user = make_user("签到", org=tree["a"])
         client = app.test_client()
-        client.post("/login", data={"phone": user.phone, "password": "tea-garden-2026"})
+        client.post("/login", data={"phone": user.phone, "password": PASSWORD})
         response = client.get("/_test/clash")
         assert response.status_code == 500
         html = response.get_data(as_text=True)
