@@ -201,6 +201,14 @@ MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + bytes(413)
 OGG = b"OggS\x00\x02" + bytes(58)
 
 
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF (asserts it is one)."""
+    from pypdf import PdfReader
+
+    assert data.startswith(b"%PDF-")
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def xlsx_rows(rows) -> bytes:
     """An .xlsx workbook whose first sheet holds ``rows``."""
     from openpyxl import Workbook

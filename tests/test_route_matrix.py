@@ -26,6 +26,7 @@ import re
 import pytest
 
 from lms.extensions import db
+from tests.helpers import sign_in as login
 
 ROLES = ("anon", "member", "member_b", "owner", "trainer", "sec_a", "sec_b", "town", "county",
          "admin")
@@ -42,8 +43,7 @@ def world(app, make_user, tree):
     from lms.meetings import services as meetings
     from lms.orgs.models import Membership
     from lms.quizzes import services as quizzes
-    from tests.authoring.conftest import sample_questions
-    from tests.authoring.test_uploads import png
+    from tests.helpers import png, sample_questions
 
     users = {
         "member": make_user("甲村党员", org=tree["a1"]),
@@ -144,9 +144,7 @@ def outcome(response, method: str) -> str:
 def sign_in(app, user):
     client = app.test_client()
     if user is not None:
-        response = client.post("/login", data={"phone": user.phone,
-                                               "password": "tea-garden-2026"})
-        assert response.status_code == 302
+        login(client, user)
     return client
 
 

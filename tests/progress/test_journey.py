@@ -165,14 +165,14 @@ def test_the_course_page_keeps_its_query_count(client, login, member, make_cours
 
 # ---- 5. who is overdue -----------------------------------------------------------------------
 
-def _assign_overdue(secretary, member, make_study_course):
+def _assign_overdue(secretary, member, make_course):
     from datetime import timedelta
 
     from lms.orgs.models import Organization
     from lms.progress import services as progress_services
     from lms.progress import years
 
-    made = make_study_course(lessons=1, title="必修测试课")
+    made = make_course(lessons=1, check=1, final=1, title="必修测试课")
     branch = db.session.get(Organization, member.org_id)
     db.session.add(progress_services.CourseAssignment(
         course_id=made.course.id, org_id=branch.id, due_on=years.today() - timedelta(days=5),
@@ -189,14 +189,14 @@ def _overdue_counts(branch):
 
 
 def test_a_member_who_joined_long_ago_is_overdue(client, login, member, secretary,
-                                                 make_study_course):
+                                                 make_course):
     from datetime import timedelta
 
     from lms.core.clock import utcnow
 
     member.created_at = utcnow() - timedelta(days=90)
     db.session.commit()
-    made, branch = _assign_overdue(secretary, member, make_study_course)
+    made, branch = _assign_overdue(secretary, member, make_course)
     login(member)
     assert "已逾期" in client.get("/study/").get_data(as_text=True)
     assert "已逾期" in client.get(f"/courses/{made.course.slug}/").get_data(as_text=True)
@@ -205,7 +205,7 @@ def test_a_member_who_joined_long_ago_is_overdue(client, login, member, secretar
 
 
 def test_exempt_members_see_no_overdue_tags(client, login, member, secretary,
-                                            make_study_course):
+                                            make_course):
     from datetime import timedelta
 
     from lms.core.clock import utcnow
@@ -213,7 +213,7 @@ def test_exempt_members_see_no_overdue_tags(client, login, member, secretary,
     member.created_at = utcnow() - timedelta(days=90)
     member.is_exempt, member.exempt_reason = True, "年老体弱"
     db.session.commit()
-    made, branch = _assign_overdue(secretary, member, make_study_course)
+    made, branch = _assign_overdue(secretary, member, make_course)
     login(member)
     for url in ("/study/", f"/courses/{made.course.slug}/", "/courses/"):
         assert "逾期" not in client.get(url).get_data(as_text=True), url
@@ -221,7 +221,7 @@ def test_exempt_members_see_no_overdue_tags(client, login, member, secretary,
 
 
 def test_a_member_imported_today_gets_a_due_date_from_joining(client, login, member, secretary,
-                                                              make_study_course):
+                                                              make_course):
     from datetime import timedelta
 
     from lms.core.clock import utcnow
@@ -229,7 +229,7 @@ def test_a_member_imported_today_gets_a_due_date_from_joining(client, login, mem
 
     member.created_at = utcnow()  # imported today
     db.session.commit()
-    made, branch = _assign_overdue(secretary, member, make_study_course)
+    made, branch = _assign_overdue(secretary, member, make_course)
     login(member)
     own_due = (years.today() + timedelta(days=30)).isoformat()
     page = client.get("/study/").get_data(as_text=True)
@@ -242,12 +242,12 @@ def test_a_member_imported_today_gets_a_due_date_from_joining(client, login, mem
 # ---- 7. assignments say what they do ----------------------------------------------------------
 
 def test_reassigning_says_it_moves_the_due_date_and_withdrawing_asks_first(
-        client_for, secretary, tree, make_study_course):
+        client_for, secretary, tree, make_course):
     from datetime import timedelta
 
     from lms.progress import years
 
-    made = make_study_course(lessons=1, title="再布置的课")
+    made = make_course(lessons=1, check=1, final=1, title="再布置的课")
     staff = client_for(secretary)
     first, later = years.today() + timedelta(days=10), years.today() + timedelta(days=40)
     form = staff.get(f"/branch/{tree['a'].id}/assign").get_data(as_text=True)

@@ -1,7 +1,5 @@
-"""Reports fixtures: a course made and completed, and a PDF's text."""
+"""Reports fixtures: a course made and completed (a PDF's text is tests.helpers.pdf_text)."""
 from __future__ import annotations
-
-import io
 
 import pytest
 
@@ -18,10 +16,3 @@ def complete_course(make_course, grade, finish_lessons):
         return made
 
     return complete
-
-
-def pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-
-    assert data.startswith(b"%PDF-")
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -12,7 +12,7 @@ from lms.audit.models import AuditLog
 from lms.extensions import db
 from lms.progress import years
 from lms.progress.models import CourseAssignment, StudyHours
-from tests.reports.conftest import pdf_text
+from tests.helpers import pdf_text
 
 
 def _hours(member, hours, reason):
@@ -23,7 +23,7 @@ def _hours(member, hours, reason):
 def _branch(tree, member, secretary, make_user, complete_course):
     _hours(member, 6, "三月党课集中学习")
     _hours(make_user("王五", org=tree["a"]), 33, "全年集中培训")
-    made = complete_course(member, title="党章学习", credit=2)
+    made = complete_course(member, title="党章学习", hours=2)
     db.session.add(CourseAssignment(course_id=made.course.id, org_id=tree["a"].id,
                                     due_on=date(2099, 1, 1), assigned_by_id=secretary.id))
     db.session.commit()

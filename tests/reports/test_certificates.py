@@ -9,7 +9,7 @@ from lms.audit.models import AuditLog
 from lms.extensions import db
 from lms.reports import certificates
 from lms.reports.models import Certificate
-from tests.reports.conftest import pdf_text
+from tests.helpers import pdf_text
 
 
 def _only(member) -> Certificate:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from lms.extensions import db
 from lms.progress import years
 from lms.progress.models import StudyHours
-from tests.reports.conftest import pdf_text
+from tests.helpers import pdf_text
 
 
 def _hours(member, *entries):
