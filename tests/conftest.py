@@ -302,7 +302,7 @@ class MadeCourse:
 def make_course(app):
     """``make_course(**spec)`` → MadeCourse(course, lessons, checks, final).
 
-    spec (all optional): ``lessons=1`` lessons ``l1…`` (第N课); ``check=0`` questions in the
+    spec (all optional): ``lessons=1`` lessons ``l1…`` (第N课, text 第N课的课文。); ``check=0`` questions in the
     check of each lesson index in ``check_on=(0,)``, ``mastery`` of them to pass (default all);
     ``final=0`` questions in the final quiz, ``draw=0`` of them drawn (0: all), and any final
     rule (``pass_percent=60, max_attempts=0, time_limit_minutes=0, grading="highest",
@@ -349,8 +349,9 @@ def _as_rows(owner, status, audience, fields, spec) -> MadeCourse:
     db.session.flush()
     made = MadeCourse(course)
     for position in range(1, spec["lessons"] + 1):
+        text = f"第{position}课的课文。"
         lesson = Lesson(course_id=course.id, key=f"l{position}", position=position,
-                        title=f"第{position}课", minutes=3, body="正文", html="<p>正文</p>")
+                        title=f"第{position}课", minutes=3, body=text, html=f"<p>{text}</p>")
         db.session.add(lesson)
         made.lessons.append(lesson)
     if spec["media"]:
@@ -407,7 +408,7 @@ def _through_editor(owner, status, audience, fields, spec) -> MadeCourse:
     made = MadeCourse(course)
     for position in range(1, spec["lessons"] + 1):
         lesson = services.add_lesson(owner, course, title=f"第{position}课", minutes=3)
-        body = EDITOR_BODY if position == 1 else "正文"
+        body = EDITOR_BODY if position == 1 else f"第{position}课的课文。"
         services.update_lesson(owner, lesson, title=lesson.title, minutes=3, body=body,
                                audio=None)
         made.lessons.append(lesson)

@@ -36,7 +36,7 @@ def media_files(folder: Path) -> dict[str, bytes]:
 @pytest.fixture
 def populated(app, make_user, tree, admin):
     from lms.authoring import services, uploads
-    from tests.authoring.test_uploads import png
+    from tests.helpers import png
 
     for n in range(5):
         make_user(f"党员{n}", org=tree["a1"])

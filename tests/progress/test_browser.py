@@ -91,21 +91,17 @@ def test_a_new_member_goes_from_an_unstarted_course_to_the_hours_by_the_next_but
 
 
 def test_tap_targets_the_name_and_the_size_follow_the_member(browser, live_server, member,
-                                                             make_study_course):
+                                                             make_course):
     """44 px targets for the lesson list, language switch and breadcrumb; the member's name in
     the header; a size chosen on one phone is there on another after signing in."""
-    made = make_study_course(lessons=3, checks=(), final=False, title="点得准的课")
+    made = make_course(lessons=3, title="点得准的课")
     db.session.commit()
 
     def phone():
         context = browser.new_context(viewport={"width": 360, "height": 740},
                                       device_scale_factor=2, is_mobile=True, has_touch=True)
         page = context.new_page()
-        page.goto(live_server + "/login")
-        page.fill("input[name=phone]", member.phone)
-        page.fill("input[name=password]", "tea-garden-2026")
-        page.click("button[type=submit]")
-        page.wait_for_load_state("load")
+        browser_sign_in(page, member, live_server)
         return context, page
 
     context, page = phone()
