@@ -5,6 +5,7 @@ from a conftest.
 """
 from __future__ import annotations
 
+import http.client
 import io
 import itertools
 import re
@@ -12,6 +13,7 @@ import struct
 import threading
 import zlib
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from lms.core.questions import QuestionData
 
@@ -74,6 +76,46 @@ def home_org(user):
 
 
 # ---- requests at the same moment ----------------------------------------------------------------
+
+class Browser:
+    """One member's cookie jar over http.client (a new connection per request)."""
+
+    def __init__(self, base: str):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.cookie = ""
+
+    def request(self, method: str, path: str, data: dict | None = None,
+                headers: dict | None = None, attempts: int = 3):
+        body = urlencode(data or {}, doseq=True)
+        sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        if self.cookie:
+            sent["Cookie"] = self.cookie
+        for attempt in range(attempts):
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                connection.request(method, path, body=body if method == "POST" else None,
+                                   headers=sent)
+                response = connection.getresponse()
+                payload = response.read()
+                break
+            except (ConnectionResetError, ConnectionRefusedError,
+                    http.client.RemoteDisconnected):
+                # the connection never reached the app (listen backlog full): send again,
+                # which is exactly what a phone on a weak signal does
+                if attempt == attempts - 1:
+                    raise
+            finally:
+                connection.close()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, payload
+
+    def login(self, phone: str) -> None:
+        status, _ = self.request("POST", "/login", {"phone": phone, "password": PASSWORD})
+        assert status == 302
+
 
 def run_all(jobs):
     """Run the callables at the same moment (a barrier), return their results in order."""

@@ -2,7 +2,6 @@
 reader's good and bad inputs; nothing is ever half-imported."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -327,11 +326,11 @@ def test_gbk_files_are_read_as_they_are(name, data):
 
 
 def test_an_english_reader_gets_import_problems_and_question_errors_in_english(
-        client_for, trainer, build_course):
-    course = build_course(trainer)
+        client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
     web.get("/lang/en")
-    page = _upload(web, course, "letter.csv", BAD["letter.csv"][0]).get_data(as_text=True)
+    page = upload_bank(web, course, "letter.csv", BAD["letter.csv"][0]).get_data(as_text=True)
     assert "Row 3: The answer “AE” names option E, which is empty" in page
     quiz = bank.final_quiz(course)
     page = web.post(f"/authoring/courses/{course.id}/quizzes/{quiz.id}/questions/new", data={

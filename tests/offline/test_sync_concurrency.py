@@ -14,19 +14,19 @@ from lms.extensions import db
 from lms.offline.services import prepare_course
 from lms.progress.models import CourseCompletion, LessonProgress, StudyHours
 from lms.quizzes.models import Attempt
-from tests.quizzes.test_concurrency import Browser
+from tests.helpers import Browser, queued_answers
 
 
 def test_the_same_queue_sent_eight_times_at_once_is_done_once(app, live_server, member,
-                                                              offline_course):
-    made = offline_course(lessons=3, checks=(0, 1), media=False, final=False, credit=2)
+                                                              make_course):
+    made = make_course(lessons=3, check=2, mastery=1, check_on=(0, 1), hours=2)
     with app.test_request_context():
         prepare_course(member, made.course)
     items = []
     for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == member.id)):
         items.append({"id": uuid.uuid4().hex, "member": member.id, "kind": "check_answers",
                       "attempt": attempt.id,
-                      "answers": {e["key"]: [str(e["answer"][0])] for e in attempt.snapshot}})
+                      "answers": queued_answers(attempt, right=True)})
     items.append({"id": uuid.uuid4().hex, "member": member.id, "kind": "lesson_read",
                   "lesson": made.lessons[2].id})
     db.session.commit()

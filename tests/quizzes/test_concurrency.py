@@ -3,12 +3,10 @@ grade it once; 200 members submitting at the same moment are each graded once; c
 leave one attempt in progress. Runs on SQLite and on PostgreSQL (TEST_DATABASE_URL)."""
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections import Counter
 from fractions import Fraction
-from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import func, select
 
@@ -17,47 +15,7 @@ from lms.quizzes import services, signals
 from lms.quizzes.grading import grade, normalize_response
 from lms.quizzes.models import Attempt, Response, WrongAnswer
 from lms.quizzes.snapshot import as_question, form_value
-from tests.helpers import PASSWORD, answers_for, form_of, run_all
-
-
-class Browser:
-    """One member's cookie jar over http.client (a new connection per request)."""
-
-    def __init__(self, base: str):
-        parts = urlsplit(base)
-        self.host, self.port = parts.hostname, parts.port
-        self.cookie = ""
-
-    def request(self, method: str, path: str, data: dict | None = None,
-                headers: dict | None = None, attempts: int = 3):
-        body = urlencode(data or {}, doseq=True)
-        sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
-        if self.cookie:
-            sent["Cookie"] = self.cookie
-        for attempt in range(attempts):
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-            try:
-                connection.request(method, path, body=body if method == "POST" else None,
-                                   headers=sent)
-                response = connection.getresponse()
-                payload = response.read()
-                break
-            except (ConnectionResetError, ConnectionRefusedError,
-                    http.client.RemoteDisconnected):
-                # the connection never reached the app (listen backlog full): send again,
-                # which is exactly what a phone on a weak signal does
-                if attempt == attempts - 1:
-                    raise
-            finally:
-                connection.close()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return response.status, payload
-
-    def login(self, phone: str) -> None:
-        status, _ = self.request("POST", "/login", {"phone": phone, "password": PASSWORD})
-        assert status == 302
+from tests.helpers import Browser, answers_for, form_of, run_all
 
 
 class Gradings:
