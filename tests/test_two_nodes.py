@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_DB = "redis://127.0.0.1:6379/13"
@@ -91,7 +91,7 @@ def test_two_nodes_share_sessions_limits_lockout_and_media(nodes, make_user, tre
 
     from lms.authoring import services
     from lms.courses.models import MediaFile
-    from tests.authoring.test_uploads import png
+    from tests.helpers import png
 
     a, b = nodes
     trainer = make_user("讲师", org=tree["county"], roles=[("trainer", tree["county"])])
