@@ -9,6 +9,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -234,11 +235,23 @@ def defuse(value) -> str:
     return "'" + text if text[:1] and text[0] in INJECTION_CHARS else text
 
 
+def display_width(value) -> int:
+    """How many columns a cell's text takes on screen: a Chinese character takes two."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def write_xlsx(header: list[str], rows: list[list], title: str = "Sheet1") -> bytes:
+    """A workbook whose columns are as wide as their widest cell (within 6 to 50), numbers kept
+    as numbers, text formula-defused."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
+    for index, column in enumerate(zip(header, *rows, strict=False), start=1):
+        width = max(display_width(v) for v in column)
+        sheet.column_dimensions[get_column_letter(index)].width = min(50, max(6, width + 2))
     sheet.append(header)
     for row in rows:
         sheet.append([defuse(v) if isinstance(v, str) else v for v in row])

@@ -47,6 +47,13 @@ def today() -> date:
 NON_MEMBER_STATUSES = ("candidate", "activist")
 
 
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The local calendar year as naive-UTC [start, end)."""
+    def start(y):
+        return datetime(y, 1, 1, tzinfo=zone()).astimezone(UTC).replace(tzinfo=None)
+    return start(year), start(year + 1)
+
+
 def local_noon(day: date) -> datetime:
     """Noon of a local calendar day as naive UTC: a moment that is that day (and year)
     wherever the members live."""

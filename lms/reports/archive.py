@@ -47,7 +47,7 @@ def collect(org: Organization, year: int) -> ArchiveData:
 
     return ArchiveData(org=org, year=year, members=tables.member_rows(org, year=year),
                        ledgers=queries.ledgers_under(org, year),
-                       courses=tables.required_by_course(org),
+                       courses=tables.required_by_course(org, year),
                        meetings=meeting_queries.book_rows(org, year))
 
 

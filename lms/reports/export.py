@@ -15,7 +15,7 @@ from lms.reports import tables
 
 FORMATS = {"csv": "text/csv",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-MEMBER_HEADER = [N_("姓名"), N_("所在组织"), N_("党员状态"), N_("年度"), N_("本年学时"),
+MEMBER_HEADER = [N_("姓名"), N_("手机号"), N_("所在组织"), N_("党员状态"), N_("年度"), N_("本年学时"),
                  N_("目标学时"), N_("完成情况"), N_("必修已完成"), N_("必修已布置"),
                  N_("逾期必修"), N_("最近学习")]
 ROLLUP_HEADER = [N_("组织"), N_("党员人数"), N_("免学"), N_("无年度目标"), N_("达标人数"), N_("达标率"),
@@ -31,7 +31,7 @@ def _standing(row) -> str:
 
 
 def member_export_rows(rows, year: int) -> list[list]:
-    return [[r.name, r.org_name, _(STATUS_LABELS[r.status]) if r.status in STATUS_LABELS else "",
+    return [[r.name, r.phone, r.org_name, _(STATUS_LABELS[r.status]) if r.status in STATUS_LABELS else "",
              year, r.hours, r.target if r.has_target else "", _standing(r),
              r.done, r.assigned, r.overdue, years.local_date(r.last_study)] for r in rows]
 

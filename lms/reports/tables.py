@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, not_, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -27,7 +27,7 @@ from lms.progress.models import (
     StudyHours,
 )
 
-SORTS = ("name", "hours", "last")
+SORTS = ("name", "gap", "hours", "last")
 ORDERS = ("asc", "desc")
 FILTERS = ("behind", "overdue")
 #: node kinds shown as one row per child organisation; the others list their members
@@ -49,7 +49,8 @@ def _members(node: Organization):
     subtree = select(Organization.id).where(_in_subtree(node))
     return (select(User.id.label("user_id"), User.name.label("name"),
                    User.status.label("status"), User.is_exempt.label("exempt"),
-                   User.created_at.label("joined"), User.org_id.label("org_id"), Organization.name.label("org_name"))
+                   User.created_at.label("joined"), User.org_id.label("org_id"),
+                   User.phone.label("phone"), Organization.name.label("org_name"))
             .join(Organization, Organization.id == User.org_id)
             .where(User.org_id.in_(subtree), User.status.isnot(None), User.active.is_(True))
             .cte("members").prefix_with("NOT MATERIALIZED", dialect="postgresql"))
@@ -79,10 +80,21 @@ def _cadres(members, *, whole: bool = False):
     return stmt.group_by(Membership.user_id).subquery("cadres")
 
 
-def _by_org(node: Organization):
+def _due_in(model, year: int | None):
+    """Required during ``year`` (always when None): assigned before it ended and not due before
+    it began. The year filter of 学习情况 applies to the required courses as well as to the
+    hours: last year's page shows what was required last year. The current year also keeps
+    every earlier requirement, since one not done is still owed (and overdue) now."""
+    if year is None or year >= years.this_year():
+        return true()
+    return and_(model.due_on >= date(year, 1, 1), model.assigned_at < years.year_bounds(year)[1])
+
+
+def _by_org(node: Organization, year: int | None = None):
     """(course, organisation, due date) for every published assignment reaching a node under
-    ``node``: each assignment reaches every node below its own; expanded to nodes first (few
-    rows), so members join on org_id equality instead of a LIKE per member."""
+    ``node`` (required during ``year`` when given): each assignment reaches every node below its own;
+    expanded to nodes first (few rows), so members join on org_id equality instead of a LIKE
+    per member."""
     assigned_at, reached = aliased(Organization), aliased(Organization)
     return (select(CourseAssignment.course_id, reached.id.label("org_id"),
                    func.min(CourseAssignment.due_on).label("due_on"))
@@ -90,27 +102,30 @@ def _by_org(node: Organization):
             .join(reached, reached.path.startswith(assigned_at.path))
             .join(Course, and_(Course.id == CourseAssignment.course_id,
                                Course.status == "published"))
-            .where(reached.path.startswith(node.path))
+            .where(reached.path.startswith(node.path),
+                   _due_in(CourseAssignment, year))
             .group_by(CourseAssignment.course_id, reached.id))
 
 
-def _own_assignments(members):
-    """(member, course, due date) for courses required of single members (补学), published."""
+def _own_assignments(members, year: int | None = None):
+    """(member, course, due date) for courses required of single members (补学), published
+    (required during ``year`` when given)."""
     return (select(MemberAssignment.user_id, MemberAssignment.course_id,
                    MemberAssignment.due_on)
             .join(Course, and_(Course.id == MemberAssignment.course_id,
                                Course.status == "published"))
-            .where(MemberAssignment.user_id.in_(select(members.c.user_id))))
+            .where(MemberAssignment.user_id.in_(select(members.c.user_id)),
+                   _due_in(MemberAssignment, year)))
 
 
-def _required_of_members(node: Organization, members):
+def _required_of_members(node: Organization, members, year: int | None = None):
     """(member, course, due date): every published course required of each member, by the
-    branch (an assignment reaching their node) or of them alone (补学)."""
-    by_org = _by_org(node).subquery("by_org")
+    branch (an assignment reaching their node) or of them alone (补学), during ``year``."""
+    by_org = _by_org(node, year).subquery("by_org")
     reach = union_all(
         select(members.c.user_id, by_org.c.course_id, by_org.c.due_on)
         .select_from(members).join(by_org, by_org.c.org_id == members.c.org_id),
-        _own_assignments(members)).subquery("reach")
+        _own_assignments(members, year)).subquery("reach")
     return (select(reach.c.user_id, reach.c.course_id,
                    func.min(reach.c.due_on).label("due_on"))
             .group_by(reach.c.user_id, reach.c.course_id).subquery("per_course"))
@@ -119,7 +134,7 @@ def _required_of_members(node: Organization, members):
 def _yearly_parts(node: Organization, members, year: int, today: date):
     """Per-member subqueries: hours of ``year``, required courses (the branch's and the
     member's own 补学), 支委 roles."""
-    per_course = _required_of_members(node, members)
+    per_course = _required_of_members(node, members, year)
     # overdue as progress.years.is_overdue says: not for exempt members, and not before a new
     # member's own due date (their joining + NEW_MEMBER_DAYS) has passed
     late = and_(CourseCompletion.id.is_(None), per_course.c.due_on < today,
@@ -143,6 +158,7 @@ class MemberRow:
     name: str
     status: str
     org_name: str
+    phone: str
     exempt: bool
     cadre: bool
     hours: float
@@ -164,14 +180,18 @@ class MemberRow:
 
 def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name",
                 order: str = "asc", q: str = "") -> list[MemberRow]:
-    """Each member under ``node`` with the year's hours, target, required courses and last
-    study date (one query). ``sort``, ``order`` and ``filters`` outside the allowlists are
-    ignored; ``q`` is a name fragment (LIKE-escaped)."""
+    """Each member under ``node`` with ``year``'s hours, target, required courses (due that
+    during it) and last study (that year), in one query. ``sort``: "name" (by pinyin, as a Chinese
+    reader expects, not by code point), "gap" (hours still short of the target, largest first
+    when descending), "hours" or "last"; ``sort``, ``order`` and ``filters`` outside the
+    allowlists are ignored; ``q`` is a name fragment (LIKE-escaped)."""
     today = years.today()
     members = _members(node)
     hours, required, cadres = _yearly_parts(node, members, year, today)
+    start, end = years.year_bounds(year)
     last = (select(LessonProgress.user_id, func.max(LessonProgress.last_seen_at).label("last"))
-            .where(LessonProgress.user_id.in_(select(members.c.user_id)))
+            .where(LessonProgress.user_id.in_(select(members.c.user_id)),
+                   LessonProgress.last_seen_at >= start, LessonProgress.last_seen_at < end)
             .group_by(LessonProgress.user_id).subquery("last"))
     m = members.c
     cadre = cadres.c.user_id.isnot(None)
@@ -180,7 +200,8 @@ def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name"
     overdue_col = func.coalesce(required.c.overdue, 0)
     stmt = (select(m.user_id, m.name, m.status, m.org_name, m.exempt, cadre.label("cadre"),
                    hours_col, func.coalesce(required.c.assigned, 0),
-                   func.coalesce(required.c.done, 0), overdue_col, last.c.last, target_col)
+                   func.coalesce(required.c.done, 0), overdue_col, last.c.last, target_col,
+                   m.phone)
             .select_from(members)
             .outerjoin(hours, hours.c.user_id == m.user_id)
             .outerjoin(required, required.c.user_id == m.user_id)
@@ -193,16 +214,30 @@ def member_rows(node: Organization, *, year: int, filters=(), sort: str = "name"
     q = (q or "").strip()
     if q:
         stmt = stmt.where(m.name.contains(q, autoescape=True))
-    columns = {"name": m.name, "hours": hours_col,
+    # no target (exempt, or none set): no shortfall, so they sort after everyone short of one
+    gap = case((or_(m.exempt, target_col <= 0), -1.0), (hours_col >= target_col, 0.0),
+               else_=target_col - hours_col)
+    columns = {"hours": hours_col, "gap": gap,
                "last": func.coalesce(last.c.last, datetime(1970, 1, 1))}
     column = columns.get(sort, m.name)
     column = column.desc() if order == "desc" else column.asc()
     stmt = stmt.order_by(column, m.name, m.user_id)
-    return [MemberRow(user_id=r[0], name=r[1], status=r[2], org_name=r[3], exempt=bool(r[4]),
+    rows = [MemberRow(user_id=r[0], name=r[1], status=r[2], org_name=r[3], exempt=bool(r[4]),
                       cadre=bool(r[5]), hours=round(float(r[6]), 2),
                       target=float(r[11]), assigned=int(r[7]),
-                      done=int(r[8]), overdue=int(r[9]), last_study=r[10])
+                      done=int(r[8]), overdue=int(r[9]), last_study=r[10], phone=r[12])
             for r in db.session.execute(stmt)]
+    if sort not in columns:
+        rows.sort(key=lambda r: (pinyin_key(r.name), r.user_id), reverse=order == "desc")
+    return rows
+
+
+def pinyin_key(name: str) -> tuple:
+    """A Chinese name's sort key: its syllables in pinyin with tone numbers (王 wang2 before
+    吴 wu2 before 张 zhang1), then the characters themselves for names that sound the same."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(name, style=Style.TONE3, errors="default")), name
 
 
 @dataclass
@@ -268,7 +303,7 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
                .outerjoin(hours, hours.c.user_id == m.user_id)
                .outerjoin(cadres, cadres.c.user_id == m.user_id)
                .group_by(m.org_id).subquery("per_org"))
-    by_org = _by_org(node).cte("by_org")
+    by_org = _by_org(node, year).cte("by_org")
     courses_at = (select(by_org.c.org_id, func.count().label("n"))
                   .group_by(by_org.c.org_id).subquery("courses_at"))
     done_at = (select(m.org_id, func.count().label("n"))
@@ -278,7 +313,7 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
                                   by_org.c.course_id == CourseCompletion.course_id))
                .group_by(m.org_id).subquery("done_at"))
     # 补学 required of single members, where the branch does not require the course already
-    own = _own_assignments(members).subquery("own")
+    own = _own_assignments(members, year).subquery("own")
     own_at = (select(m.org_id, func.count().label("n"),
                      func.count(CourseCompletion.id).label("done"))
               .select_from(own)
@@ -351,11 +386,12 @@ class CourseCompletionRow:
         return round(self.done * 100 / self.required) if self.required else 0
 
 
-def required_by_course(node: Organization) -> list[CourseCompletionRow]:
-    """Each required course of the members under ``node``: of how many it is required and how
-    many completed it (one query); soonest due first."""
+def required_by_course(node: Organization, year: int | None = None
+                       ) -> list[CourseCompletionRow]:
+    """Each required course of the members under ``node`` (during ``year`` when given): of how
+    many it is required and how many completed it (one query); soonest due first."""
     members = _members(node)
-    per_course = _required_of_members(node, members)
+    per_course = _required_of_members(node, members, year)
     rows = db.session.execute(
         select(Course.title, func.min(per_course.c.due_on), func.count(),
                func.count(CourseCompletion.id))

@@ -190,9 +190,9 @@ def test_a_member_row_in_the_export(client, login, tree, branch_a):
     rows = list(csv.reader(io.StringIO(client.get(
         f"/branch/{tree['a'].id}/export.csv").get_data().decode("utf-8-sig"))))
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["王五"][4:7] == ["33.0", "32.0", "已达标"]
-    assert by_name["赵六"][6] == "不作硬性要求"
-    assert by_name["王书记"][5] == "56.0"  # 书记: the cadre target
+    assert by_name["王五"][5:8] == ["33.0", "32.0", "已达标"]
+    assert by_name["赵六"][7] == "不作硬性要求"
+    assert by_name["王书记"][6] == "56.0"  # 书记: the cadre target
 
 
 def test_activists_and_candidates_have_no_target(client, login, client_for, admin, make_user,
@@ -209,7 +209,7 @@ def test_activists_and_candidates_have_no_target(client, login, client_for, admi
     rows = list(csv.reader(io.StringIO(client.get(
         f"/branch/{tree['a'].id}/export.csv").get_data().decode("utf-8-sig"))))
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["发展对象小周"][4:7] == ["6.0", "", "不设年度学时目标"]
+    assert by_name["发展对象小周"][5:8] == ["6.0", "", "不设年度学时目标"]
     rows = list(csv.reader(io.StringIO(client_for(admin).get(
         f"/branch/{tree['town'].id}/export.csv").get_data().decode("utf-8-sig"))))
     a = {r[0]: r for r in rows[1:]}["甲村党支部"]

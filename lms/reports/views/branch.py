@@ -68,7 +68,7 @@ def branch(org_id: int):
     everyone = rows if not (args["filters"] or args["q"]) else \
         tables.member_rows(org, year=year)
     charts = [("states", figures.members_by_state(everyone, year))]
-    required = tables.required_by_course(org)
+    required = tables.required_by_course(org, year)
     if required:
         charts.append(("required", figures.required_courses(required)))
     return render_template("reports/branch.html", rows=rows, charts=charts, **common)
