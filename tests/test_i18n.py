@@ -339,8 +339,8 @@ def test_branch_export_in_english(english, login, secretary, member, tree):
     login(secretary, the_client=english)
     body = english.get(f"/branch/{tree['a'].id}/export.csv").get_data().decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(body)))
-    assert header[:3] == ["Name", "Organisation", "Membership status"]
+    assert header[:4] == ["Name", "Mobile number", "Organisation", "Membership status"]
     assert not [h for h in header if HAN.search(h)]
     by_name = {r[0]: r for r in rows}
-    assert by_name[member.name][2] == "Full party member"
-    assert by_name[member.name][6] == "Behind target"
+    assert by_name[member.name][3] == "Full party member"
+    assert by_name[member.name][7] == "Behind target"
