@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "meeting.checkin": N_("扫码签到"),
     "meeting.home_visit": N_("送学上门"),
     "reports.certificate_revoke": N_("撤销结业证书"),
+    "reports.archive": N_("生成年度档案"),
 }
 
 
