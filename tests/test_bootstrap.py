@@ -75,3 +75,55 @@ def test_demo_gives_every_role_an_account_that_signs_in(app, client):
     assert client.post("/logout").status_code == 302
     assert client.post("/login", data={"phone": ACCOUNTS[3][0], "password": again}) \
         .status_code == 302
+
+
+STARTER = """
+import sys
+from lms import create_app
+from lms.bootstrap import ensure_ready
+app = create_app()
+with app.app_context():
+    print("new" if ensure_ready(app, echo=lambda *a, **k: None) else "ready")
+"""
+
+
+def test_nodes_starting_together_migrate_and_set_up_once(tmp_path):
+    """Two nodes starting at the same time on a new database: one migrates and creates the
+    administrator, the other waits for it and finds the work done (issue 14)."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    scratch = None
+    if url.startswith("postgresql"):
+        scratch = f"fieldside_boot_{uuid.uuid4().hex[:8]}"
+        admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{scratch}"'))
+        database = url.rsplit("/", 1)[0] + "/" + scratch
+    else:
+        database = f"sqlite:///{tmp_path / 'shared.db'}"
+    (tmp_path / "courses").mkdir()
+    env = dict(os.environ, DATABASE_URL=database, FIELDSIDE_INSTANCE=str(tmp_path / "inst"),
+               FIELDSIDE_COURSES=str(tmp_path / "courses"), SECRET_KEY="x")
+    try:
+        starters = [subprocess.Popen([sys.executable, "-c", STARTER], env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    for _ in range(2)]
+        outcomes = [s.communicate(timeout=180) for s in starters]
+        assert [s.returncode for s in starters] == [0, 0], outcomes
+        assert sorted(out.strip() for out, _ in outcomes) == ["new", "ready"]
+        engine = create_engine(database)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
+        engine.dispose()
+    finally:
+        if scratch:
+            with admin_engine.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+            admin_engine.dispose()
