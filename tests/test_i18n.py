@@ -127,9 +127,11 @@ def test_placeholders_match(catalogue):
 
 
 def test_service_messages_are_marked():
-    """A plain message passed to a domain error is shown through ``_(str(error))``: it must be
-    marked ``N_("…")`` so it is extracted (f-strings cannot be; they stay Chinese). The
-    command line (``*cli.py``) is not translated."""
+    """A domain error carries a message id and its parameters
+    (``Conflict(N_("代码 %(code)s 已被使用。"), code=code)``) and is translated when shown. A
+    finished string cannot be: a bare Chinese literal is not extracted, and an f-string or a
+    string formatted before the error is made is not in the catalogue, so either would reach an
+    English reader in Chinese. The command line (``*cli.py``) is not translated."""
     unmarked = []
     for path in sorted((ROOT / "lms").rglob("*.py")):
         if path.name.endswith("cli.py"):
@@ -139,10 +141,13 @@ def test_service_messages_are_marked():
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
             first = node.args[0]
-            if name in DOMAIN_ERRORS and isinstance(first, ast.Constant) \
-                    and isinstance(first.value, str) and HAN.search(first.value):
-                unmarked.append(f"{path.relative_to(ROOT)}:{node.lineno}: {first.value!r}")
-    assert not unmarked, "wrap these in N_(…) from lms.core.i18n:\n" + "\n".join(unmarked)
+            finished = isinstance(first, (ast.JoinedStr, ast.BinOp)) or (
+                isinstance(first, ast.Constant) and isinstance(first.value, str)
+                and HAN.search(first.value))
+            if name in (*DOMAIN_ERRORS, "Message") and finished:
+                unmarked.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(first)}")
+    assert not unmarked, ("give these a msgid in N_(…) and parameters "
+                          "(lms.core.i18n):\n" + "\n".join(unmarked))
 
 
 def test_labels_translated_when_shown_are_in_the_catalogue(app, catalogue):
@@ -321,6 +326,28 @@ def test_error_page_in_english(english):
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "Page not found" in page and chinese_chrome(page, []) == []
+
+
+def test_a_service_error_with_parameters_in_english(english, login, admin, tree):
+    """A domain error raised while the reader reads English comes out in English, with its
+    parameters in place (the service knows nothing of the request's language)."""
+    login(admin, the_client=english)
+    page = english.post(f"/orgs/{tree['a'].id}/children", follow_redirects=True,
+                        data={"name": "重复", "kind": "group", "code": tree["b"].code}) \
+        .get_data(as_text=True)
+    assert f"The code {tree['b'].code} is already in use." in page
+    assert "已被使用" not in page
+
+
+def test_a_message_reads_as_chinese_and_translates_when_shown(app):
+    from lms.core.errors import Conflict
+    from lms.core.i18n import N_, Message
+
+    error = Conflict(N_("代码 %(code)s 已被使用。"), code="A")
+    assert str(error) == "代码 A 已被使用。" and error.message.params == {"code": "A"}
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert error.translated() == "The code A is already in use."
+        assert Message(N_("没有这一课。")).translated() == "There is no such lesson."
 
 
 def test_service_message_in_english(english, login, member):

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.core.i18n import N_
+from lms.core.i18n import N_, Message
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -30,9 +30,9 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, phone: str = "") -> str | None:
     """Why ``password`` is not allowed, or None when it is fine."""
     if len(password) < MIN_LENGTH:
-        return f"密码至少 {MIN_LENGTH} 位。"
+        return Message(N_("密码至少 %(n)d 位。"), n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"密码不能超过 {MAX_LENGTH} 位。"
+        return Message(N_("密码不能超过 %(n)d 位。"), n=MAX_LENGTH)
     if password.lower() in common_passwords():
         return N_("这个密码太常见，很容易被猜到，请换一个。")
     if phone and phone in password:

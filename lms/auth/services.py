@@ -182,14 +182,14 @@ def create_user(*, phone: str, name: str, password: str | None = None, status: s
     """Create an account. Without ``password`` a one-time code is made and returned."""
     phone = normalize_phone(phone)
     if not valid_phone(phone):
-        raise ValidationFailed(f"手机号 {phone or '(空)'} 不是 11 位大陆手机号。")
+        raise ValidationFailed(N_("手机号 %(phone)s 不是 11 位大陆手机号。"), phone=phone or "(空)")
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise ValidationFailed(N_("姓名不能为空，且不超过 60 个字。"))
     if status is not None and status not in MEMBER_STATUSES:
-        raise ValidationFailed(f"未知的党员状态：{status}")
+        raise ValidationFailed(N_("未知的党员状态：%(status)s"), status=status)
     if db.session.scalar(select(User.id).where(User.phone == phone)):
-        raise Conflict(f"手机号 {phone} 已有账户。")
+        raise Conflict(N_("手机号 %(phone)s 已有账户。"), phone=phone)
     code = None
     if password is not None:
         problem = password_problem(password, phone)
@@ -212,7 +212,7 @@ def create_user(*, phone: str, name: str, password: str | None = None, status: s
 def require_user(phone: str) -> User:
     user = get_user_by_phone(phone)
     if user is None:
-        raise NotFound(f"没有手机号为 {normalize_phone(phone)} 的账户。")
+        raise NotFound(N_("没有手机号为 %(phone)s 的账户。"), phone=normalize_phone(phone))
     return user
 
 

@@ -106,7 +106,7 @@ def change_password():
             services.change_password(user, form.current.data if "current" in form else None,
                                      form.new.data, ip=client_ip())
         except DomainError as error:
-            flash(_(str(error)), "error")
+            flash(error.translated(), "error")
         else:
             # the token rotated: sign in again on this device with the new token
             session.clear()

@@ -130,7 +130,8 @@ def update_check_settings(actor, quiz: Quiz, *, mastery_required: int | None,
         raise Conflict(N_("结业测验没有“答对几题”的设置。"))
     count = live_count(quiz)
     if mastery_required is not None and not 1 <= mastery_required <= max(count, 1):
-        raise ValidationFailed(f"答对题数应在 1 到 {count} 之间（共 {count} 题）；留空表示全部答对。")
+        raise ValidationFailed(N_("答对题数应在 1 到 %(count)d 之间（共 %(count)d 题）；留空表示全部答对。"),
+                               count=count)
     quiz.mastery_required = mastery_required
     record("authoring.quiz.settings", actor=actor, target=f"{course.slug}/check/{quiz.id}",
            ip=ip, detail={"mastery_required": mastery_required})
@@ -180,7 +181,7 @@ def save_question(actor, quiz: Quiz, question: Question | None, data: QuestionDa
         key = data.key or _free_key(course, quiz_prefix(quiz))
         if db.session.scalar(select(Question.id).where(Question.course_id == course.id,
                                                        Question.key == key)) is not None:
-            raise Conflict(f"本课程已有编号为 {key} 的题目。")
+            raise Conflict(N_("本课程已有编号为 %(key)s 的题目。"), key=key)
         position = db.session.scalar(select(func.coalesce(func.max(Question.position), 0))
                                      .where(Question.quiz_id == quiz.id)) + 1
         question = Question(course_id=course.id, quiz_id=quiz.id, key=key, position=position,

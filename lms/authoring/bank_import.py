@@ -93,7 +93,8 @@ def target_label(course: Course, target: str) -> tuple[str, Lesson | None]:
     lesson = db.session.scalar(select(Lesson).where(
         Lesson.course_id == course.id, Lesson.key == target, Lesson.archived.is_(False)))
     if lesson is None:
-        raise ValidationFailed(f"本课程没有代号为 {target} 的课（可用 final 或某一课的代号）。")
+        raise ValidationFailed(N_("本课程没有代号为 %(key)s 的课（可用 final 或某一课的代号）。"),
+                               key=target)
     return f"《{lesson.title}》随堂测验", lesson
 
 
@@ -149,7 +150,7 @@ def import_questions(actor, course: Course, target: str, data: bytes, filename: 
     if actor is not None:
         ensure_editor(actor, course)
     if len(data) > MAX_BYTES:
-        raise ValidationFailed(f"文件太大，上限是 {MAX_BYTES // 1024 // 1024} MB。")
+        raise ValidationFailed(N_("文件太大，上限是 %(mb)d MB。"), mb=MAX_BYTES // 1024 // 1024)
     begin_write()
     try:
         plan = plan_import(course, target, data, filename, fmt, mode)

@@ -45,7 +45,7 @@ def export_bank(actor, quiz: Quiz, fmt: str, ip: str = "") -> tuple[bytes, str, 
     try:
         data = WRITERS[fmt](questions)
     except ValueError as error:
-        raise ValidationFailed(f"有题目无法写成这种格式：{error}") from error
+        raise ValidationFailed(N_("有题目无法写成这种格式：%(why)s"), why=str(error)) from error
     suffix, mimetype = BANK_FORMATS[fmt]
     record("authoring.bank.export", actor=actor, target=f"{course.slug}/{quiz_prefix(quiz)}",
            ip=ip, detail={"format": fmt, "questions": len(questions)})

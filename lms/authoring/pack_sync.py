@@ -104,8 +104,8 @@ def import_pack(pack: Pack, folder: Path, actor=None, ip: str = "",
         audience = db.session.scalar(select(Organization).where(
             Organization.code == pack.audience))
         if audience is None:
-            raise ValidationFailed(f"{pack.slug}/course.yaml: audience “{pack.audience}” "
-                                   "不是已有党组织的代码。")
+            raise ValidationFailed(N_("%(path)s: audience “%(code)s” 不是已有党组织的代码。"),
+                                   path=f"{pack.slug}/course.yaml", code=pack.audience)
     created = course is None
     if created:
         course = Course(slug=pack.slug, version=1, status=status, credit_hours=0,
@@ -142,7 +142,8 @@ def _sync_media(course: Course, pack: Pack, folder: Path) -> dict[str, str]:
         data = (folder / item.path).read_bytes()
         kind = media.sniff(data)
         if kind is None:
-            raise ValidationFailed(f"{pack.slug}/{item.path}: 文件内容不是可用的图片或音频。")
+            raise ValidationFailed(N_("%(path)s: 文件内容不是可用的图片或音频。"),
+                                   path=f"{pack.slug}/{item.path}")
         ext, ctype = kind
         media.store(data, item.sha256, ext)
         row = existing.pop(item.path, None) or MediaFile(course_id=course.id, path=item.path)
@@ -295,5 +296,5 @@ def course_to_pack(course: Course) -> tuple[Pack, dict[str, bytes]]:
 def get_course(slug: str) -> Course:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
-        raise NotFound(f"没有课程 {slug}。")
+        raise NotFound(N_("没有课程 %(slug)s。"), slug=slug)
     return course

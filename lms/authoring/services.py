@@ -85,7 +85,7 @@ def create_course(actor, *, title: str, summary: str, category: str, required: b
     if slug and (not SLUG_RE.fullmatch(slug) or len(slug) > MAX_SLUG):
         raise ValidationFailed(N_("课程代号只能用小写字母、数字和 -，不超过 64 位。"))
     if slug and db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
-        raise Conflict(f"课程代号 {slug} 已被使用。")
+        raise Conflict(N_("课程代号 %(slug)s 已被使用。"), slug=slug)
     course = Course(slug=slug or _free_slug(), status="draft", version=1, owner_id=actor.id,
                     **fields)
     db.session.add(course)
@@ -216,7 +216,7 @@ def _lesson_key(course: Course, title: str) -> str:
 def _check_lesson(title: str, minutes: int) -> str:
     title = (title or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise ValidationFailed(f"课名不能为空，且不超过 {MAX_TITLE} 个字。")
+        raise ValidationFailed(N_("课名不能为空，且不超过 %(n)d 个字。"), n=MAX_TITLE)
     if minutes is None or not 1 <= int(minutes) <= 60:
         raise ValidationFailed(N_("阅读时间是 1 到 60 分钟。"))
     return title
@@ -229,13 +229,13 @@ def add_lesson(actor, course: Course, *, title: str, minutes: int = 5, key: str 
     title = _check_lesson(title, minutes)
     begin_write()
     if len(live_lessons(course)) >= MAX_LESSONS:
-        raise ValidationFailed(f"一门课程最多 {MAX_LESSONS} 课。")
+        raise ValidationFailed(N_("一门课程最多 %(n)d 课。"), n=MAX_LESSONS)
     key = (key or "").strip().lower()
     if key and not LESSON_ID.fullmatch(key):
         raise ValidationFailed(N_("课的代号只能用小写字母、数字和 -，不超过 40 位。"))
     if key and db.session.scalar(select(Lesson.id).where(
             Lesson.course_id == course.id, Lesson.key == key)) is not None:
-        raise Conflict(f"本课程已有代号为 {key} 的课。")
+        raise Conflict(N_("本课程已有代号为 %(key)s 的课。"), key=key)
     position = db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0)).where(
         Lesson.course_id == course.id)) + 1
     lesson = Lesson(course_id=course.id, key=key or _lesson_key(course, title), position=position,
@@ -267,7 +267,8 @@ def update_lesson(actor, lesson: Lesson, *, title: str, minutes: int, body: str,
     title = _check_lesson(title, minutes)
     body = (body or "").replace("\r\n", "\n")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-        raise ValidationFailed(f"正文太长（上限约 {MAX_BODY_BYTES // 1024} KB），请拆成几课。")
+        raise ValidationFailed(N_("正文太长（上限约 %(kb)d KB），请拆成几课。"),
+                               kb=MAX_BODY_BYTES // 1024)
     audio = audio or None
     if audio is not None and db.session.scalar(select(MediaFile.id).where(
             MediaFile.course_id == course.id, MediaFile.path == audio,
@@ -325,7 +326,7 @@ def set_lesson_archived(actor, lesson: Lesson, archived: bool, ip: str = "") -> 
     if lesson.archived == archived:
         return
     if not archived and len(live_lessons(course)) >= MAX_LESSONS:
-        raise ValidationFailed(f"一门课程最多 {MAX_LESSONS} 课。")
+        raise ValidationFailed(N_("一门课程最多 %(n)d 课。"), n=MAX_LESSONS)
     lesson.archived = archived
     if not archived:
         lesson.position = db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0))
@@ -360,7 +361,7 @@ def add_co_author(actor, course: Course, phone: str, ip: str = "") -> User:
     begin_write()
     if db.session.scalar(select(CourseAuthor.id).where(
             CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id)):
-        raise Conflict(f"{user.name} 已经是合作编写人。")
+        raise Conflict(N_("%(name)s 已经是合作编写人。"), name=user.name)
     db.session.add(CourseAuthor(course_id=course.id, user_id=user.id))
     record("authoring.author.add", actor=actor, target=course.slug, ip=ip,
            detail={"user_id": user.id})

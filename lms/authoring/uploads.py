@@ -17,7 +17,7 @@ from lms.audit.services import record
 from lms.authoring.permissions import ensure_editor
 from lms.authoring.services import rerender_lessons
 from lms.core.errors import ValidationFailed
-from lms.core.i18n import N_
+from lms.core.i18n import N_, Message
 from lms.courses import media
 from lms.courses.models import Course, MediaFile
 from lms.database import begin_write
@@ -25,7 +25,7 @@ from lms.extensions import db
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_AUDIO_BYTES = 20 * 1024 * 1024
-ACCEPTED = "图片（PNG、JPEG、GIF、WebP）或音频（MP3、OGG、M4A）"
+ACCEPTED = N_("图片（PNG、JPEG、GIF、WebP）或音频（MP3、OGG、M4A）")
 
 
 def safe_stem(filename: str) -> str:
@@ -43,14 +43,15 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
         raise ValidationFailed(N_("文件是空的。"))
     kind = media.sniff(data[:64])
     if kind is None:
-        raise ValidationFailed(f"“{filename}”的内容不是可用的{ACCEPTED}，没有上传。"
-                               "（类型按文件内容判断，不看文件名。）")
+        raise ValidationFailed(N_("“%(name)s”的内容不是可用的%(accepted)s，没有上传。"
+                                  "（类型按文件内容判断，不看文件名。）"),
+                               name=filename, accepted=Message(ACCEPTED))
     ext, content_type = kind
     limit = MAX_AUDIO_BYTES if content_type.startswith("audio/") else MAX_IMAGE_BYTES
     if len(data) > limit:
-        raise ValidationFailed(f"文件太大（{len(data) / 1024 / 1024:.1f} MB），"
-                               f"{'音频' if limit == MAX_AUDIO_BYTES else '图片'}"
-                               f"上限是 {limit // 1024 // 1024} MB。")
+        too_big = N_("文件太大（%(size).1f MB），音频上限是 %(mb)d MB。") \
+            if limit == MAX_AUDIO_BYTES else N_("文件太大（%(size).1f MB），图片上限是 %(mb)d MB。")
+        raise ValidationFailed(too_big, size=len(data) / 1024 / 1024, mb=limit // 1024 // 1024)
     sha = hashlib.sha256(data).hexdigest()
     begin_write()
     rows = list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)))

@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from lms.core.errors import DomainError
-from lms.core.i18n import N_
-from lms.core.problems import translated
+from lms.core.i18n import N_, translated_text
 from lms.extensions import db
 
 #: same-origin everything; no inline script; speech synthesis and media need nothing extra
@@ -76,11 +75,15 @@ def render_error(error):
         return BARE_ERROR.format(code=code), code
 
 
+def error_texts(error) -> list[str]:
+    """A domain error's message and every problem it lists, in the reader's language."""
+    return [translated_text(error)] + [translated_text(p) for p in getattr(error, "problems", [])]
+
+
 def flash_error(error) -> None:
-    """A domain error and every problem it lists, as error flashes in the reader's language."""
-    flash(_(str(error)), "error")
-    for problem in getattr(error, "problems", []):
-        flash(translated(problem), "error")
+    """A domain error and every problem it lists, as error flashes."""
+    for text in error_texts(error):
+        flash(text, "error")
 
 
 def paginate(stmt, page: int, per_page: int = 50):

@@ -243,7 +243,7 @@ def ticks(meeting_id: int):
         items = read_batch(request.get_json(silent=True))
         results, tally = services.tick_batch(current_user, meeting_id, items)
     except DomainError as error:
-        return jsonify(error=_(str(error))), error.status_code
+        return jsonify(error=error.translated()), error.status_code
     for result in results:
         if "error" in result:
             result["error"] = _(result["error"])
@@ -341,7 +341,7 @@ def scan(meeting_id: int):
         services.check_token(meeting, request.args.get("t"))
     except DomainError as error:
         return render_template("meetings/checkin.html", meeting=None,
-                               error=_(str(error))), error.status_code
+                               error=error.translated()), error.status_code
     ticket = _tickets().dumps(meeting.id)
     return redirect(url_for("meetings.checkin", meeting_id=meeting.id, ticket=ticket))
 
@@ -372,7 +372,7 @@ def checkin(meeting_id: int):
             done = services.check_in(current_user, meeting.id, ip=client_ip())
         except DomainError as error:
             return render_template("meetings/checkin.html", meeting=meeting, org=org,
-                                   error=_(str(error)), form=form, ticket=ticket,
+                                   error=error.translated(), form=form, ticket=ticket,
                                    **_labels()), error.status_code
     return render_template("meetings/checkin.html", meeting=meeting, org=org, form=form,
                            ticket=ticket, done=done, error=None, **_labels())

@@ -20,13 +20,13 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 def get_org_by_code(code: str) -> Organization:
     org = db.session.scalar(select(Organization).where(Organization.code == code))
     if org is None:
-        raise NotFound(f"没有代码为 {code} 的党组织。")
+        raise NotFound(N_("没有代码为 %(code)s 的党组织。"), code=code)
     return org
 
 
 def _check_parent(kind: str, parent: Organization | None) -> None:
     if kind not in ORG_KINDS:
-        raise ValidationFailed(f"未知的组织类型：{kind}")
+        raise ValidationFailed(N_("未知的组织类型：%(kind)s"), kind=kind)
     parent_kind = parent.kind if parent is not None else None
     if parent_kind not in ALLOWED_PARENTS[kind]:
         raise ValidationFailed(N_("这种组织不能设在所选的上级组织下面。"))
@@ -47,7 +47,7 @@ def create_org(actor, *, name: str, kind: str, code: str, parent: Organization |
         raise ValidationFailed(N_("代码只能用字母、数字、- 和 _，不超过 32 位。"))
     _check_parent(kind, parent)
     if db.session.scalar(select(Organization.id).where(Organization.code == code)):
-        raise Conflict(f"代码 {code} 已被使用。")
+        raise Conflict(N_("代码 %(code)s 已被使用。"), code=code)
     org = Organization(name=name, kind=kind, code=code, parent_id=parent.id if parent else None,
                        path="", depth=(parent.depth + 1) if parent else 0)
     db.session.add(org)
@@ -145,7 +145,7 @@ def grant_role(actor, user: User, org: Organization, role: str, ip: str = "") ->
     user's own branch (appointing another branch's member changes that branch's member).
     Nobody appoints themselves. A refused grant is audited (ok=False)."""
     if role not in ROLES:
-        raise ValidationFailed(f"未知的职务：{role}")
+        raise ValidationFailed(N_("未知的职务：%(role)s"), role=role)
     try:
         if user.id == actor.id:
             raise NotAllowed(N_("不能给自己任命职务。"))

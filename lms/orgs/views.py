@@ -236,7 +236,7 @@ def roster_import():
                                            confirm.filename.data or "", ip=client_ip())
         except ValidationFailed as error:
             return render_template("orgs/roster_import.html", form=upload,
-                                   problems=error.problems or [_(str(error))], preview=None)
+                                   problems=error.problems or [error.translated()], preview=None)
         path.unlink(missing_ok=True)
         return render_template("orgs/roster_done.html", outcome=outcome)
     if upload.validate_on_submit():

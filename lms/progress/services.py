@@ -313,7 +313,8 @@ def record_manual_hours(actor: User, member: User, *, hours: float, category: st
         occurred_on = today if year == now_year else date(year, 12, 31)
     year = occurred_on.year
     if year not in (now_year, now_year - 1):
-        raise ValidationFailed(f"只能登记 {now_year - 1} 年或 {now_year} 年的学时。")
+        raise ValidationFailed(N_("只能登记 %(last)d 年或 %(this)d 年的学时。"),
+                               last=now_year - 1, this=now_year)
     if occurred_on > today:
         raise ValidationFailed(N_("学习日期不能晚于今天。"))
     try:
@@ -321,15 +322,16 @@ def record_manual_hours(actor: User, member: User, *, hours: float, category: st
     except (TypeError, ValueError):
         raise ValidationFailed(N_("学时应是数字，例如 2 或 0.5。")) from None
     if hours == 0 or abs(hours) > MAX_MANUAL_HOURS or hours != hours:
-        raise ValidationFailed(f"学时应在 -{MAX_MANUAL_HOURS} 到 {MAX_MANUAL_HOURS} 之间且不为 0"
-                               "（负数用于更正）。")
+        raise ValidationFailed(N_("学时应在 -%(max)s 到 %(max)s 之间且不为 0（负数用于更正）。"),
+                               max=MAX_MANUAL_HOURS)
     begin_write()
     if hours < 0:
         total = db.session.scalar(select(func.coalesce(func.sum(StudyHours.hours), 0)).where(
             StudyHours.user_id == member.id, StudyHours.year == year))
         if float(total) + hours < 0:
             db.session.rollback()
-            raise ValidationFailed(f"更正后 {year} 年的学时会小于 0（现有 {float(total):g}）。")
+            raise ValidationFailed(N_("更正后 %(year)d 年的学时会小于 0（现有 %(total)g）。"),
+                                   year=year, total=float(total))
     entry = StudyHours(user_id=member.id, year=year, category=category, hours=hours,
                        source="manual", source_id=None, reason=reason, recorded_by_id=actor.id,
                        recorded_at=years.local_noon(occurred_on), org_path=org.path)
