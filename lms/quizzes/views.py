@@ -15,7 +15,7 @@ from lms.auth.models import User
 from lms.core.clock import utcnow
 from lms.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from lms.core.hooks import page_extras, provided
-from lms.core.web import client_ip
+from lms.core.web import client_ip, error_texts
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.orgs.access import requires
@@ -43,12 +43,12 @@ def _form_answers() -> dict[str, list[str]]:
 def _fail(error: DomainError):
     """A domain error as JSON, or as the error page carrying the service's message."""
     if wants_json():
-        return jsonify(error=_(str(error)), problems=getattr(error, "problems", [])), \
-            error.status_code
+        message, *problems = error_texts(error)
+        return jsonify(error=message, problems=problems), error.status_code
     title = {404: _("页面不存在"), 403: _("没有权限"), 409: _("无法保存")}.get(
         error.status_code, _("请求有误"))
     return render_template("errors/error.html", code=error.status_code, title=title,
-                           text=_(str(error))), error.status_code
+                           text=error.translated()), error.status_code
 
 
 def _lesson_url(attempt_quiz_id: int) -> str | None:
@@ -144,7 +144,7 @@ def start(quiz_id: int):
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(_(str(error)), "error")
+        flash(error.translated(), "error")
         return redirect(_lesson_url(quiz_id) or url_for("quizzes.quiz_page", quiz_id=quiz_id))
     attempt = started.attempt
     if started.status == "finalised":
@@ -271,7 +271,7 @@ def grant(quiz_id: int, user_id: int):
     except NotAllowed:
         abort(403)
     except ValidationFailed as error:
-        flash(_(str(error)), "error")
+        flash(error.translated(), "error")
         return redirect(target)
     flash(_("已给 %(name)s 增加 %(n)d 次测验机会。", name=member.name, n=form.extra.data),
           "success")
@@ -295,7 +295,7 @@ def practise(entry_id: int):
     except DomainError as error:
         if wants_json() or error.status_code == 404:
             return _fail(error)
-        flash(_(str(error)), "error")
+        flash(error.translated(), "error")
         return redirect(url_for("quizzes.wrong_answers"))
     entry = outcome.entry
     reveal = outcome.review

@@ -23,7 +23,7 @@ from lms.authoring.views.common import course_or_404
 from lms.core import staging
 from lms.core.errors import DomainError
 from lms.core.forms import options
-from lms.core.web import client_ip
+from lms.core.web import client_ip, error_texts
 from lms.courses.models import Lesson
 from lms.extensions import db
 from lms.orgs.access import requires
@@ -74,7 +74,7 @@ def import_bank(course_id: int):
         plan = plan_import(course, form.target.data, data, filename, form.format.data,
                            form.mode.data)
     except DomainError as error:
-        return _page(course, form, problems=[_(str(error)), *getattr(error, "problems", [])])
+        return _page(course, form, problems=error_texts(error))
     confirm = None
     if plan.ok:
         confirm = ImportConfirmForm(token=_park(data), filename=filename,
@@ -98,7 +98,7 @@ def import_confirm(course_id: int):
     except DomainError as error:
         upload = ImportForm()
         upload.target.choices = _targets(course)
-        return _page(course, upload, problems=[_(str(error)), *getattr(error, "problems", [])])
+        return _page(course, upload, problems=error_texts(error))
     path.unlink(missing_ok=True)
     flash(_("已导入 %(new)d 道新题，更新 %(upd)d 道。", new=plan.count("new"),
             upd=plan.count("update")), "success")
