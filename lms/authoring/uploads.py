@@ -83,17 +83,17 @@ def check_quota(course: Course, size: int, course_used: int) -> None:
     config = current_app.config
     per_course = config.get("MEDIA_QUOTA_COURSE_MB", 0) * 1024 * 1024
     if per_course and course_used + size > per_course:
-        raise ValidationFailed(f"这门课程的图片和音频已用 {course_used / 1024 / 1024:.1f} MB，"
-                               f"再加这个文件会超过每门课程 {per_course // 1024 // 1024} MB 的上限。"
-                               "请先删去不用的文件或压缩后再传。")
+        raise ValidationFailed(N_("这门课程的图片和音频已用 %(used).1f MB，再加这个文件会超过每门"
+                                  "课程 %(mb)d MB 的上限。请先删去不用的文件或压缩后再传。"),
+                               used=course_used / 1024 / 1024, mb=per_course // 1024 // 1024)
     per_trainer = config.get("MEDIA_QUOTA_TRAINER_MB", 0) * 1024 * 1024
     if per_trainer and course.owner_id is not None:
         used = db.session.scalar(select(func.coalesce(func.sum(MediaFile.size), 0)).join(
             Course, Course.id == MediaFile.course_id).where(Course.owner_id == course.owner_id))
         if used + size > per_trainer:
-            raise ValidationFailed(f"这位讲师的课程已用 {used / 1024 / 1024:.1f} MB 图片和音频，"
-                                   f"再加这个文件会超过每位讲师 {per_trainer // 1024 // 1024} MB "
-                                   "的上限。请联系管理员。")
+            raise ValidationFailed(N_("这位讲师的课程已用 %(used).1f MB 图片和音频，再加这个文件会"
+                                      "超过每位讲师 %(mb)d MB 的上限。请联系管理员。"),
+                                   used=used / 1024 / 1024, mb=per_trainer // 1024 // 1024)
 
 
 def course_media(course: Course) -> list[MediaFile]:

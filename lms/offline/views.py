@@ -121,7 +121,7 @@ def sync_items():
     try:
         results = sync.sync(current_user._get_current_object(), payload)
     except DomainError as error:
-        return jsonify(error=_(str(error))), error.status_code
+        return jsonify(error=error.translated()), error.status_code
     for result in results:
         if "error" in result:
             result["error"] = _(result["error"])
