@@ -119,8 +119,10 @@ def app_factory(_schema):
 
 
 @pytest.fixture
-def app(app_factory):
-    app = app_factory()
+def app(app_factory, request):
+    """The test's app, in an app context; with CSRF checked when the test is marked ``csrf``."""
+    app = app_factory(**({"WTF_CSRF_ENABLED": True} if request.node.get_closest_marker("csrf")
+                         else {}))
     with app.app_context():
         yield app
 

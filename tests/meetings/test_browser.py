@@ -16,16 +16,7 @@ from lms.meetings import services
 from lms.meetings.models import Attendance
 from tests.helpers import PASSWORD, browser_sign_in
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        yield app
-
-
+pytestmark = [pytest.mark.browser, pytest.mark.csrf]
 
 
 def mark_of(user):

@@ -7,17 +7,7 @@ import pytest
 from lms.extensions import db
 from tests.helpers import browser_sign_in
 
-pytestmark = pytest.mark.browser
-
-
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        yield app
-
-
+pytestmark = [pytest.mark.browser, pytest.mark.csrf]
 
 
 def save(page, slug):

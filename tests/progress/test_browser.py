@@ -9,14 +9,7 @@ from lms.extensions import db
 from lms.progress.models import LessonProgress
 from tests.helpers import browser_sign_in
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        yield app
+pytestmark = [pytest.mark.browser, pytest.mark.csrf]
 
 
 def test_a_member_reads_a_course_and_sees_the_hours(phone_page, member, make_course,

@@ -21,6 +21,7 @@ from lms.quizzes.formats import (
     write_xlsx,
 )
 from lms.quizzes.formats.tabular_write import TEMPLATE_QUESTIONS
+from tests.helpers import xlsx_rows
 from tests.quizzes.formats.strategies import FUZZ, assert_well_formed, banks, mutated
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "正确答案", "解析", "分值"]
@@ -32,13 +33,7 @@ def as_csv(rows) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def as_xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+as_xlsx = xlsx_rows
 
 
 BUILD = {"csv": as_csv, "xlsx": as_xlsx}
