@@ -41,13 +41,13 @@ def test_sort_by_shortfall_puts_the_furthest_behind_first(make_user, tree):
 
 
 def test_the_year_filters_hours_required_courses_and_last_study(client_for, admin, make_user,
-                                                                 tree, make_study_course):
+                                                                 tree, make_course):
     person = make_user("跨年的人", org=tree["b"])
     this, last = years.this_year(), years.this_year() - 1
     _hours(person, 5, year=last)
     _hours(person, 7, year=this)
-    old = make_study_course(lessons=1, title="去年的必修课")
-    new = make_study_course(lessons=1, title="今年的必修课")
+    old = make_course(lessons=1, check=1, final=1, title="去年的必修课")
+    new = make_course(lessons=1, check=1, final=1, title="今年的必修课")
     db.session.add_all([
         CourseAssignment(course_id=old.course.id, org_id=tree["b"].id, due_on=date(last, 6, 30),
                          assigned_at=years.local_noon(date(last, 3, 1))),
