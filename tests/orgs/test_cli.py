@@ -167,7 +167,7 @@ def test_import_dry_run_writes_nothing(runner, tree, tmp_path):
     (["王五,13700000001,正式党员,A,", "赵六,137000,正式党员,A,"], "名册.csv",
      "row 3: 手机号“137000”不是 11 位大陆手机号"),
     (["王五,13700000001,正式党员,A,", "赵六,13700000002,正式党员,NOPE,"], "名册.csv",
-     "row 3: 没有代码为“NOPE”的党组织"),
+     "row 3: 没有代码或名称为“NOPE”的党组织"),
     (["王五,13700000001,正式党员,A,"], "名册.txt", "只能导入 .xlsx 或 .csv 文件"),
 ])
 def test_import_a_bad_file_exits_non_zero_and_writes_nothing(runner, tree, tmp_path, rows, name,
