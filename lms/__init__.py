@@ -85,10 +85,12 @@ def register_signals(app: Flask) -> None:
     from lms.progress.batch import connect_signals as progress_batch_receivers
     from lms.progress.services import connect_signals as progress_receivers
     from lms.reports.certificates import connect_signals as reports_receivers
+    from lms.reports.xapi import connect_signals as xapi_receivers
 
     progress_receivers()
     progress_batch_receivers()
     reports_receivers()
+    xapi_receivers()
 
 
 def register_request_hooks(app: Flask) -> None:

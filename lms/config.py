@@ -71,6 +71,15 @@ def from_environment(folder: Path) -> dict:
         #: 党小组会 monthly, 党课 at least quarterly, 主题党日 monthly); "month", "quarter" or
         #: "year", or "none" for no schedule; e.g. MEETING_FREQUENCY="lecture=month"
         "MEETING_FREQUENCY": _frequency_env(),
+        #: learning records out (xAPI): the LRS's base URL ("…/xAPI"), its basic-auth key and
+        #: secret; unset, nothing is queued and nothing leaves the server
+        "XAPI_ENDPOINT": os.environ.get("XAPI_ENDPOINT", ""),
+        "XAPI_KEY": os.environ.get("XAPI_KEY", ""),
+        "XAPI_SECRET": os.environ.get("XAPI_SECRET", ""),
+        #: the platform's address, the home page of the members' accounts and activities
+        "XAPI_HOMEPAGE": os.environ.get("XAPI_HOMEPAGE", ""),
+        "PDF_FONT": os.environ.get("PDF_FONT", ""),
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

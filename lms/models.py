@@ -15,4 +15,4 @@ from lms.progress.models import (  # noqa: F401
     StudyHours,
 )
 from lms.quizzes.models import Attempt, Question, Quiz, Response, WrongAnswer  # noqa: F401
-from lms.reports.models import Certificate  # noqa: F401
+from lms.reports.models import Certificate, XapiStatement  # noqa: F401

@@ -33,6 +33,7 @@ from lms.core.receipts import run_once
 from lms.courses.models import Lesson
 from lms.database import begin_write
 from lms.extensions import db
+from lms.meetings import signals
 from lms.meetings.models import (
     ATTENDANCE,
     KINDS,
@@ -357,8 +358,10 @@ def close_meeting(actor: User, meeting_id: int, ip: str = "") -> Meeting:
     meeting.state, meeting.closed_at, meeting.closed_by_id = "closed", now, actor.id
     tally = counts(lines)
     meeting.expected_count, meeting.present_count = tally.expected, tally.present
+    present = [line.user_id for line in lines if line.mark == "present" and not line.guest]
     credited = _credit(meeting, [line.user_id for line in lines if line.mark == "present"],
                        actor.id)
+    signals.meeting_closed.send(meeting, attended=present)
     makeup = 0
     if meeting.lesson_id and meeting.kind in TEACHING_KINDS:
         lesson = db.session.get(Lesson, meeting.lesson_id)

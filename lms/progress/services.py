@@ -74,7 +74,9 @@ def _progress(user_id: int, lesson: Lesson) -> LessonProgress:
         now = utcnow()
         row = LessonProgress(user_id=user_id, lesson_id=lesson.id, course_id=lesson.course_id,
                              first_seen_at=now, last_seen_at=now)
-        if not _insert_once(row):
+        if _insert_once(row):
+            signals.lesson_started.send(row, user_id=user_id, lesson=lesson)
+        else:
             row = db.session.scalar(stmt)
     return row
 

@@ -8,6 +8,9 @@ _signals = Namespace()
 #: sender: the CourseCompletion; kwargs: user, course — a course was completed (once per member
 #: and course; its hours are in the ledger by then)
 course_completed = _signals.signal("course-completed")
+#: sender: the LessonProgress; kwargs: user_id, lesson — a member opened a lesson for the first
+#: time (its progress row was made)
+lesson_started = _signals.signal("lesson-started")
 #: sender: the LessonProgress; kwargs: user, lesson — a lesson became complete
 lesson_completed = _signals.signal("lesson-completed")
 #: sender: None; kwargs: user, completed — several courses of one member completed in one batch

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -56,4 +57,24 @@ def archive_command(code, year, phone, dest):
     for failed_code, reason in summary.failed:
         click.echo(f"失败 {failed_code}：{reason}", err=True)
     if summary.failed:
+        sys.exit(1)
+
+
+xapi_cli = AppGroup("xapi", help="Learning records out: send the xAPI outbox to the LRS.")
+bp.record_once(lambda state: state.app.cli.add_command(xapi_cli))
+
+
+@xapi_cli.command("send")
+def xapi_send_command():
+    """Send every due statement to XAPI_ENDPOINT, in batches (XAPI_BATCH, 100)."""
+    from lms.reports import xapi_send
+
+    if not current_app.config.get("XAPI_ENDPOINT"):
+        _fail("没有配置 XAPI_ENDPOINT：学习记录不会离开服务器。")
+    done = xapi_send.send_all(progress=lambda d: click.echo(
+        f"  已发送 {d.sent} 条" + (f"，失败 {d.failed} 条" if d.failed else ""), err=True))
+    waiting, failing = xapi_send.pending()
+    click.echo(f"发送 {done.sent} 条（{done.batches} 批）；仍在等待 {waiting} 条，"
+               f"其中出错待重试 {failing} 条。")
+    if done.failed:
         sys.exit(1)

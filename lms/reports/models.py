@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.clock import utcnow
@@ -39,3 +39,29 @@ class Certificate(IdMixin, db.Model):
     @property
     def display_code(self) -> str:
         return "-".join(self.code[i:i + 4] for i in range(0, len(self.code), 4))
+
+
+class XapiStatement(IdMixin, db.Model):
+    """One xAPI statement waiting for (or delivered to) the configured LRS: the outbox.
+
+    The statement's id is fixed when it is made, so sending it again (a retry after a lost
+    answer) can never make a second statement: the LRS keeps one per id. Rows are only queued
+    while an LRS is configured (``XAPI_ENDPOINT``).
+    """
+
+    __tablename__ = "xapi_statements"
+    __table_args__ = (Index("ix_xapi_statements_due", "sent_at", "next_attempt_at"),)
+
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: the ADL verb's last word (experienced, completed, passed, failed, attended)
+    verb: Mapped[str] = mapped_column(String(20))
+    #: the statement as JSON text, exactly as it is sent
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: when the next try may be made (None: now); grows with each failure (backoff)
+    next_attempt_at: Mapped[datetime | None]
+    #: the last failure: HTTP status and the start of the LRS's answer, or the network error
+    last_error: Mapped[str] = mapped_column(String(500), default="")

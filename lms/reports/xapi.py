@@ -1,0 +1,205 @@
+"""Learning records out as xAPI 1.0.3 statements, through an outbox.
+
+Every learning event becomes a statement with verbs from the ADL vocabulary: a lesson
+*experienced* (first opened) and *completed*, a lesson check or final quiz *passed* or *failed*,
+a course *completed*, a meeting *attended*. The receivers below run inside the transaction that
+records the event and add the statement to ``xapi_statements`` with its id fixed there, so it is
+queued together with the event or not at all. ``flask xapi send`` (:mod:`lms.reports.xapi_send`)
+delivers the queue.
+
+The actor is an account on this platform's home page whose name is an opaque HMAC of the
+member's id (never a phone number or a name). Nothing is queued, and nothing leaves the server,
+unless ``XAPI_ENDPOINT`` is set.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import insert, select
+
+from lms.core.clock import utcnow
+from lms.extensions import db
+from lms.reports.models import XapiStatement
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+VERBS = {name: ADL + name for name in ("experienced", "completed", "passed", "failed",
+                                       "attended")}
+ACTIVITY_TYPES = {
+    "lesson": "http://adlnet.gov/expapi/activities/lesson",
+    "course": "http://adlnet.gov/expapi/activities/course",
+    "assessment": "http://adlnet.gov/expapi/activities/assessment",
+    "meeting": "http://adlnet.gov/expapi/activities/meeting",
+}
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("XAPI_ENDPOINT"))
+
+
+def home_page() -> str:
+    return (current_app.config.get("XAPI_HOMEPAGE") or "https://fieldside.invalid").rstrip("/")
+
+
+def account_name(user_id: int) -> str:
+    """Stable and opaque: the same member is always the same account, and nobody can go back
+    from it to the member without the key."""
+    key = (current_app.config.get("XAPI_ACCOUNT_KEY") or current_app.config["SECRET_KEY"])
+    return hmac.new(str(key).encode(), f"user:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _timestamp(moment: datetime | None) -> str:
+    moment = moment or utcnow()
+    return moment.replace(tzinfo=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def activity(kind: str, path: str, name: str) -> dict:
+    return {"objectType": "Activity", "id": f"{home_page()}/{path}",
+            "definition": {"type": ACTIVITY_TYPES[kind], "name": {"zh-CN": name[:200]}}}
+
+
+def statement(user_id: int, verb: str, obj: dict, *, at: datetime | None = None,
+              result: dict | None = None) -> dict:
+    """A complete statement with a new id (xAPI 1.0.3)."""
+    out = {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent",
+                  "account": {"homePage": home_page(), "name": account_name(user_id)}},
+        "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
+        "object": obj,
+        "timestamp": _timestamp(at),
+        "context": {"platform": "Fieldside", "language": "zh-CN"},
+    }
+    if result is not None:
+        out["result"] = result
+    return out
+
+
+def queue(items: list[tuple[int, str, dict]]) -> None:
+    """Add (user id, verb, statement) to the outbox in the current transaction."""
+    if not items:
+        return
+    now = utcnow()
+    db.session.execute(insert(XapiStatement), [
+        {"statement_id": body["id"], "user_id": user_id, "verb": verb,
+         "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+         "created_at": now, "attempts": 0, "last_error": ""}
+        for user_id, verb, body in items])
+
+
+# ---- what each event says ---------------------------------------------------------------------
+
+def _lesson_object(lesson) -> dict:
+    from lms.courses.models import Course
+
+    slug = db.session.scalar(select(Course.slug).where(Course.id == lesson.course_id))
+    return activity("lesson", f"courses/{slug}/lessons/{lesson.key}", lesson.title)
+
+
+def _course_object(course) -> dict:
+    return activity("course", f"courses/{course.slug}", course.title)
+
+
+def _score(attempt) -> dict:
+    top = float(attempt.max_score or 0)
+    raw = float(attempt.score or 0)
+    score = {"raw": raw, "min": 0, "max": top}
+    if top > 0:
+        score["scaled"] = round(min(1.0, max(0.0, raw / top)), 4)
+    return {"score": score, "success": bool(attempt.passed), "completion": True}
+
+
+def _quiz_object(quiz) -> dict:
+    from lms.courses.models import Course, Lesson
+
+    course = db.session.get(Course, quiz.course_id)
+    if quiz.lesson_id is None:
+        return activity("assessment", f"courses/{course.slug}/final",
+                        f"{course.title} · 结业测验")
+    lesson = db.session.get(Lesson, quiz.lesson_id)
+    return activity("assessment", f"courses/{course.slug}/lessons/{lesson.key}/check",
+                    f"{lesson.title} · 随堂测验")
+
+
+def on_lesson_started(row, *, user_id, lesson, **_):
+    if enabled():
+        queue([(user_id, "experienced", statement(user_id, "experienced",
+                                                  _lesson_object(lesson), at=row.first_seen_at))])
+
+
+def on_lesson_completed(row, *, user, lesson, **_):
+    if enabled():
+        queue([(user.id, "completed", statement(user.id, "completed", _lesson_object(lesson),
+                                                at=row.completed_at,
+                                                result={"completion": True}))])
+
+
+def on_course_completed(completion, *, user, course, **_):
+    if enabled():
+        queue([(user.id, "completed", statement(user.id, "completed", _course_object(course),
+                                                at=completion.completed_at,
+                                                result={"completion": True}))])
+
+
+def on_courses_completed(_sender, *, user, completed, **_):
+    for completion, course in completed:
+        on_course_completed(completion, user=user, course=course)
+
+
+def _graded(user_id: int, quiz, attempt) -> tuple[int, str, dict]:
+    verb = "passed" if attempt.passed else "failed"
+    return (user_id, verb, statement(user_id, verb, _quiz_object(quiz),
+                                     at=attempt.submitted_at, result=_score(attempt)))
+
+
+def on_lesson_check_graded(quiz, *, user, attempt, **_):
+    if enabled():
+        queue([_graded(user.id, quiz, attempt)])
+
+
+def on_final_quiz_passed(quiz, *, user, attempt, **_):
+    if enabled():
+        queue([_graded(user.id, quiz, attempt)])
+
+
+def on_lesson_checks_graded(_sender, *, user, checks, **_):
+    if not enabled():
+        return
+    from lms.quizzes.models import Attempt, Quiz
+
+    fresh = [c for c in checks if not c.already]
+    if not fresh:
+        return
+    attempts = {a.id: a for a in db.session.scalars(
+        select(Attempt).where(Attempt.id.in_([c.attempt_id for c in fresh])))}
+    quizzes = {q.id: q for q in db.session.scalars(
+        select(Quiz).where(Quiz.id.in_([c.quiz_id for c in fresh])))}
+    queue([_graded(user.id, quizzes[c.quiz_id], attempts[c.attempt_id]) for c in fresh])
+
+
+def on_meeting_closed(meeting, *, attended, **_):
+    if not enabled() or not attended:
+        return
+    obj = activity("meeting", f"meetings/{meeting.id}", meeting.title)
+    queue([(user_id, "attended", statement(user_id, "attended", obj, at=meeting.starts_at))
+           for user_id in attended])
+
+
+def connect_signals() -> None:
+    """Called by ``create_app``."""
+    from lms.meetings import signals as meeting_signals
+    from lms.progress import signals as progress_signals
+    from lms.quizzes import signals as quiz_signals
+
+    progress_signals.lesson_started.connect(on_lesson_started)
+    progress_signals.lesson_completed.connect(on_lesson_completed)
+    progress_signals.course_completed.connect(on_course_completed)
+    progress_signals.courses_completed.connect(on_courses_completed)
+    quiz_signals.lesson_check_graded.connect(on_lesson_check_graded)
+    quiz_signals.final_quiz_passed.connect(on_final_quiz_passed)
+    quiz_signals.lesson_checks_graded.connect(on_lesson_checks_graded)
+    meeting_signals.meeting_closed.connect(on_meeting_closed)
