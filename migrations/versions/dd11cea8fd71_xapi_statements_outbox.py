@@ -1,7 +1,7 @@
 """xapi statements outbox
 
 Revision ID: dd11cea8fd71
-Revises: a7c3d2e91b04
+Revises: a3dbf7cacdc1
 Create Date: 2026-12-04 14:35:43.690008
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dd11cea8fd71'
-down_revision = 'a7c3d2e91b04'
+down_revision = 'a3dbf7cacdc1'
 branch_labels = None
 depends_on = None
 
