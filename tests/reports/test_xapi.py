@@ -35,12 +35,12 @@ def test_nothing_is_queued_without_an_lrs(member, complete_course):
 
 
 def test_learning_events_become_valid_statements(app, member, complete_course, grade,
-                                                 make_study_course):
+                                                 make_course):
     from ralph.models.xapi.base.statements import BaseXapiStatement
 
     app.config.update(XAPI_ENDPOINT="http://127.0.0.1:9/xAPI")
-    made = complete_course(member, lessons=2, checks=(0,), title="党章学习")
-    other = make_study_course(lessons=1, checks=(0,))
+    made = complete_course(member, lessons=2, title="党章学习")
+    other = make_course(lessons=1, check=1)
     grade.check(member, other.checks[0], passed=False)
     bodies = _bodies()
     verbs = sorted(b["verb"]["id"].rsplit("/", 1)[1] for b in bodies)
@@ -82,7 +82,7 @@ def test_statements_reach_the_lrs_once(app, lrs, member, complete_course):
 
 def test_an_lrs_that_is_down_keeps_them_with_the_error(app, lrs, member, complete_course):
     app.config.update(XAPI_ENDPOINT="http://127.0.0.1:9/xAPI", XAPI_RETRY_SECONDS=60)
-    complete_course(member, lessons=1, checks=())
+    complete_course(member, lessons=1, check=0)
     before = len(_outbox())
     done = xapi_send.send_all()
     assert (done.sent, done.failed) == (0, before)
@@ -101,7 +101,7 @@ def test_an_lrs_that_is_down_keeps_them_with_the_error(app, lrs, member, complet
 def test_refused_credentials_leave_them_queued(app, lrs, member, complete_course):
     app.config.update(**lrs.config())
     app.config.update(XAPI_SECRET="wrong")
-    complete_course(member, lessons=1, checks=())
+    complete_course(member, lessons=1, check=0)
     xapi_send.send_all()
     rows = _outbox()
     assert rows and all(r.sent_at is None and r.last_error.startswith("HTTP 401") for r in rows)
@@ -110,7 +110,7 @@ def test_refused_credentials_leave_them_queued(app, lrs, member, complete_course
 
 def test_one_bad_statement_does_not_hold_back_the_others(app, lrs, member, complete_course):
     app.config.update(**lrs.config())
-    complete_course(member, lessons=1, checks=())
+    complete_course(member, lessons=1, check=0)
     rows = _outbox()
     broken = rows[0]
     broken.body = json.dumps({"id": broken.statement_id, "verb": {"id": "not an iri"}})
@@ -125,7 +125,7 @@ def test_the_command_says_what_it_did(app, runner, lrs, member, complete_course)
     result = runner.invoke(args=["xapi", "send"])
     assert result.exit_code == 1 and "XAPI_ENDPOINT" in result.output
     app.config.update(**lrs.config())
-    complete_course(member, lessons=1, checks=())
+    complete_course(member, lessons=1, check=0)
     n = db.session.scalar(select(func.count()).select_from(XapiStatement))
     result = runner.invoke(args=["xapi", "send"])
     assert result.exit_code == 0 and f"发送 {n} 条" in result.output
