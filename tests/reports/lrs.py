@@ -100,11 +100,14 @@ class LRS:
     def has(self, statement_id: str) -> bool:
         """Asked through the API, one statement by its id."""
         try:
-            return self.get(f"/statements?statementId={statement_id}")["id"] == statement_id
+            found = self.get(f"/statements?statementId={statement_id}")
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 return False
             raise
+        # the statement itself, or (ralph's file-system backend) a one-statement list
+        listed = found.get("statements", [found])
+        return [s.get("id") for s in listed] == [statement_id]
 
     def config(self) -> dict:
         return {"XAPI_ENDPOINT": self.endpoint, "XAPI_KEY": KEY, "XAPI_SECRET": SECRET}
