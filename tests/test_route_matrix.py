@@ -256,6 +256,8 @@ EXPECTED: dict[str, str] = {
         'LDDODDDDDO',
     'authoring.remove_author POST /authoring/courses/<int:course_id>/authors/<int:user_id>/remove':
         'L.D.D.D...',
+    'authoring.record_audio POST /authoring/courses/<int:course_id>/lessons/<int:lesson_id>/audio':
+        'L.D.D.D...',
     'authoring.remove_question POST /authoring/courses/<int:course_id>/quizzes/<int:quiz_id>/questions/<int:question_id>/remove':
         'L.D.D.D...',
     'authoring.restore_lesson POST /authoring/courses/<int:course_id>/lessons/<int:lesson_id>/restore':

@@ -25,7 +25,7 @@ from lms.extensions import db
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_AUDIO_BYTES = 20 * 1024 * 1024
-ACCEPTED = N_("图片（PNG、JPEG、GIF、WebP）或音频（MP3、OGG、M4A）")
+ACCEPTED = N_("图片（PNG、JPEG、GIF、WebP）或音频（MP3、OGG、M4A、WebM）")
 
 
 def safe_stem(filename: str) -> str:
@@ -47,6 +47,8 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
                                   "（类型按文件内容判断，不看文件名。）"),
                                name=filename, accepted=Message(ACCEPTED))
     ext, content_type = kind
+    if content_type == "audio/webm" and media.has_video(data):
+        raise ValidationFailed(N_("这个 WebM 文件带有画面，这里只收音频。"))
     limit = MAX_AUDIO_BYTES if content_type.startswith("audio/") else MAX_IMAGE_BYTES
     if len(data) > limit:
         too_big = N_("文件太大（%(size).1f MB），音频上限是 %(mb)d MB。") \

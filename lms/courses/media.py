@@ -28,7 +28,13 @@ SIGNATURES = [
 ]
 EXTENSIONS = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif",
               ".webp": "image/webp", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
-              ".m4a": "audio/mp4"}
+              ".m4a": "audio/mp4", ".webm": "audio/webm"}
+
+#: MP4 brands of audio files: iTunes' M4A, and what phones' recorders write (Safari's
+#: MediaRecorder gives ``iso5``/``mp42``-branded audio/mp4)
+MP4_AUDIO_BRANDS = (b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso5", b"iso6", b"dash")
+#: Matroska codec ids of video tracks: a WebM with a picture is not a lesson's audio
+WEBM_VIDEO_CODECS = (b"V_VP8", b"V_VP9", b"V_AV1", b"V_MPEG4", b"V_MPEGH")
 
 
 def extension_for(content_type: str) -> str:
@@ -42,9 +48,18 @@ def sniff(data: bytes) -> tuple[str, str] | None:
             return ext, ctype
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return ".webp", "image/webp"
-    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"mp42", b"isom", b"M4B "):
+    if data[4:8] == b"ftyp" and data[8:12] in MP4_AUDIO_BRANDS:
         return ".m4a", "audio/mp4"
+    if data[:4] == b"\x1a\x45\xdf\xa3" and b"\x42\x82\x84webm" in data[:64]:
+        # EBML header whose DocType is "webm" (what Chrome's and Firefox's MediaRecorder write)
+        return ".webm", "audio/webm"
     return None
+
+
+def has_video(data: bytes) -> bool:
+    """Whether a WebM file's track list names a video codec (recorded audio has none)."""
+    head = data[:65536]
+    return any(codec in head for codec in WEBM_VIDEO_CODECS)
 
 
 def media_folder() -> Path:

@@ -36,6 +36,7 @@ EXPECTED = {
     ("authoring.preview", "POST"): 200,
     ("authoring.lesson_as_member", "GET"): 200,
     ("authoring.upload", "POST"): 302,
+    ("authoring.record_audio", "POST"): 400,  # the empty post carries no recording
     ("authoring.create_final", "POST"): 302,
     ("authoring.create_check", "POST"): 302,
     ("authoring.quiz", "GET"): 200,

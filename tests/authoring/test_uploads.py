@@ -237,3 +237,85 @@ def test_a_drafts_media_is_served_only_to_its_editors(client_for, trainer, other
     response = client_for(member).get(url)
     assert response.status_code == 200
     response.close()
+
+
+#: the start of what Chrome's MediaRecorder writes: an EBML header (DocType "webm"), then a
+#: Segment whose one track is Opus audio
+WEBM = (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+        b"\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02"
+        b"\x18\x53\x80\x67\x01\xff\xff\xff\xff\xff\xff\xff"
+        b"\x16\x54\xae\x6b\x8f\xae\x8d\xd7\x81\x01\x83\x81\x02\x86\x86A_OPUS" + b"\x00" * 400)
+OGG = b"OggS\x00\x02" + b"\x00" * 20 + b"OpusHead" + b"\x00" * 300
+MP4 = b"\x00\x00\x00\x18ftypiso5\x00\x00\x02\x00iso5mp41" + b"\x00" * 300
+
+
+def _record(client, course, lesson, data: bytes, declared: str):
+    return client.post(f"/authoring/courses/{course.id}/lessons/{lesson.id}/audio",
+                       data={"file": (io.BytesIO(data), "blob", declared)},
+                       content_type="multipart/form-data")
+
+
+def _first_lesson(course):
+    from lms.courses.models import Lesson
+    return db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)
+                              .order_by(Lesson.position)).first()
+
+
+@pytest.mark.parametrize("data, declared, ctype, ext", [
+    (WEBM, "audio/webm;codecs=opus", "audio/webm", ".webm"),
+    (OGG, "audio/ogg; codecs=opus", "audio/ogg", ".ogg"),
+    (MP4, "audio/mp4", "audio/mp4", ".m4a"),
+])
+def test_a_recording_becomes_the_lessons_audio(client_for, trainer, build_course, data,
+                                               declared, ctype, ext):
+    course = build_course(trainer)
+    lesson = _first_lesson(course)
+    version = lesson.version
+    web = client_for(trainer)
+    answer = _record(web, course, lesson, data, declared)
+    assert answer.status_code == 200, answer.get_json()
+    path = answer.get_json()["path"]
+    assert path == f"media/{lesson.key}-recording{ext}"
+    db.session.expire_all()
+    assert (lesson.audio, lesson.version) == (path, version + 1)
+    row = db.session.scalar(select(MediaFile).where(MediaFile.path == path))
+    assert row.content_type == ctype
+    served = web.get(media.media_url(row.sha256, ext))
+    assert served.status_code == 200 and served.mimetype == ctype
+    served.close()
+    page = web.get(answer.get_json()["next"]).get_data(as_text=True)
+    assert "已保存录音" in page and f"<option selected value=\"{path}\">" in page
+
+
+@pytest.mark.parametrize("data, declared, message", [
+    (WEBM, "video/webm", "只收 WebM、OGG 或 MP4 音频"),
+    (WEBM, "text/html", "只收 WebM、OGG 或 MP4 音频"),
+    (png(), "audio/webm", "只收 WebM、OGG 或 MP4 音频"),
+    (b"<html><script>alert(1)</script></html>", "audio/webm", "不是可用的"),
+    (WEBM.replace(b"\x86\x86A_OPUS", b"\x86\x85V_VP8"), "audio/webm", "带有画面"),
+    (b"", "audio/webm", "文件是空的"),
+])
+def test_a_recording_is_checked_by_its_bytes(client_for, trainer, build_course, data,
+                                             declared, message):
+    course = build_course(trainer)
+    lesson = _first_lesson(course)
+    answer = _record(client_for(trainer), course, lesson, data, declared)
+    assert answer.status_code == 400 and message in answer.get_json()["error"]
+    db.session.expire_all()
+    assert lesson.audio is None
+    assert _count() == 0
+
+
+def test_a_recording_counts_against_the_quota_and_only_editors_may_record(
+        app, client_for, trainer, other_trainer, build_course):
+    app.config.update(MEDIA_QUOTA_COURSE_MB=1)
+    course = build_course(trainer)
+    lesson = _first_lesson(course)
+    uploads.upload_media(trainer, course, "a.png", png(pad=700 * 1024))
+    answer = _record(client_for(trainer), course, lesson, WEBM + b"\x00" * (400 * 1024),
+                     "audio/webm")
+    assert answer.status_code == 400 and "每门课程 1 MB" in answer.get_json()["error"]
+    refused = _record(client_for(other_trainer), course, lesson, WEBM, "audio/webm")
+    assert refused.status_code in (403, 404)
+    db.session.expire_all()
+    assert lesson.audio is None and _count() == 1

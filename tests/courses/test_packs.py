@@ -411,7 +411,7 @@ ROWS = [
     ("audio-missing", [(L1, "audio: media/intro.mp3", "audio: media/gone.mp3")],
      "demo/lessons/01-intro.md:5: audio 'media/gone.mp3' does not exist"),
     ("audio-not-audio", [(L1, "audio: media/intro.mp3", "audio: media/photo.png")],
-     "demo/lessons/01-intro.md:5: audio 'media/photo.png' must end in .mp3, .m4a or .ogg"),
+     "demo/lessons/01-intro.md:5: audio 'media/photo.png' must end in .mp3, .m4a, .ogg or .webm"),
     ("image-missing-up", [(L1, "../media/photo.png", "../media/gone.png")],
      "demo/lessons/01-intro.md:23: image '../media/gone.png' does not exist"),
     ("image-missing", [(L2, "(media/photo.png)", "(media/gone.png)")],

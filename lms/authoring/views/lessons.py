@@ -10,8 +10,9 @@ from lms.authoring.bank import lesson_check
 from lms.authoring.forms import LessonForm, MediaForm, NewLessonForm
 from lms.authoring.uploads import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, course_media, upload_media
 from lms.authoring.views.common import course_or_404, lesson_or_404
-from lms.core.errors import DomainError
+from lms.core.errors import DomainError, ValidationFailed
 from lms.core.forms import EmptyForm, options
+from lms.core.i18n import N_
 from lms.core.web import client_ip, flash_error
 from lms.courses import media
 from lms.courses.queries import lesson_audio
@@ -178,3 +179,39 @@ def upload(course_id: int):
         kind = _("音频") if row.content_type.startswith("audio/") else _("图片")
         flash(_("已上传%(kind)s %(path)s。", kind=kind, path=row.path), "success")
     return redirect(back + "#media")
+
+
+#: what a phone's MediaRecorder sends (the type may carry ``;codecs=opus``); the bytes are
+#: checked again by upload_media, which is what decides
+RECORDED_TYPES = ("audio/webm", "audio/ogg", "audio/mp4")
+
+
+@bp.post("/courses/<int:course_id>/lessons/<int:lesson_id>/audio")
+@requires("author")
+def record_audio(course_id: int, lesson_id: int):
+    """A recording made in the editor (authoring.js, MediaRecorder): stored through the media
+    upload (type from the bytes, size limit, quotas) and made the lesson's audio. Answers JSON
+    for the script: ``{"path": ...}`` or ``{"error": message}``."""
+    course = course_or_404(course_id)
+    lesson = lesson_or_404(course, lesson_id)
+    file = request.files.get("file")
+    if not EmptyForm().validate_on_submit() or file is None:
+        return {"error": _("录音没有收到，请再试一次。")}, 400
+    declared = (file.mimetype or "").split(";")[0].strip().lower()
+    try:
+        if declared not in RECORDED_TYPES:
+            raise ValidationFailed(N_("录音的格式不对：只收 WebM、OGG 或 MP4 音频。"))
+        data = file.read(MAX_AUDIO_BYTES + 1)
+        file.close()
+        proven = media.sniff(data[:64])
+        if proven is not None and not proven[1].startswith("audio/"):
+            raise ValidationFailed(N_("录音的格式不对：只收 WebM、OGG 或 MP4 音频。"))
+        row = upload_media(current_user, course, f"{lesson.key}-recording", data,
+                           ip=client_ip())
+        services.update_lesson(current_user, lesson, title=lesson.title, minutes=lesson.minutes,
+                               body=lesson.body, audio=row.path, ip=client_ip())
+    except DomainError as error:
+        return {"error": _(str(error))}, 400
+    flash(_("已保存录音 %(path)s，作为本课的音频。", path=row.path), "success")
+    return {"path": row.path, "next": url_for("authoring.lesson", course_id=course.id,
+                                              lesson_id=lesson.id) + "#media"}

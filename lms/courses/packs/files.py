@@ -31,6 +31,7 @@ _MAGIC = {
         len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0),
     "m4a": lambda head: head[4:8] == b"ftyp",
     "ogg": lambda head: head.startswith(b"OggS"),
+    "webm": lambda head: head.startswith(b"\x1a\x45\xdf\xa3"),
 }
 
 

@@ -13,7 +13,7 @@ CATEGORIES = ("理论", "政策", "实用技术", "干部", "农民")
 GRADINGS = ("highest", "last")
 MULTIPLE_SCORINGS = ("all_or_nothing", "partial")
 IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "webp")
-AUDIO_TYPES = ("mp3", "m4a", "ogg")
+AUDIO_TYPES = ("mp3", "m4a", "ogg", "webm")
 MEDIA_TYPES = IMAGE_TYPES + AUDIO_TYPES
 TEXT_TYPES = ("md", "yaml", "yml")
 
