@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.courses.models import Lesson, MediaFile
 from lms.extensions import db
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from tests.helpers import EDITOR_COURSE
 
 pytestmark = pytest.mark.browser
 
@@ -57,8 +58,8 @@ def _lesson_url(course) -> tuple[str, Lesson]:
 
 
 def test_no_chinese_voice_says_so_instead_of_staying_silent(browser, live_server, trainer,
-                                                           member, build_course):
-    course = build_course(trainer, publish=True)
+                                                           member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     url, _lesson = _lesson_url(course)
     for script in (ENGLISH_ONLY, NO_SPEECH):
         page = _page(browser, live_server, member, script)
@@ -73,8 +74,8 @@ def test_no_chinese_voice_says_so_instead_of_staying_silent(browser, live_server
 
 
 def test_a_trainer_records_the_lesson_and_a_phone_without_a_voice_plays_it(
-        microphone_browser, live_server, trainer, member, build_course):
-    course = build_course(trainer, publish=True)
+        microphone_browser, live_server, trainer, member, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer).course
     url, lesson = _lesson_url(course)
     page = _page(microphone_browser, live_server, trainer)
     page.goto(f"{live_server}/authoring/courses/{course.id}/lessons/{lesson.id}")

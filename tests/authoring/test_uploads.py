@@ -266,9 +266,9 @@ def _first_lesson(course):
     (OGG, "audio/ogg; codecs=opus", "audio/ogg", ".ogg"),
     (MP4, "audio/mp4", "audio/mp4", ".m4a"),
 ])
-def test_a_recording_becomes_the_lessons_audio(client_for, trainer, build_course, data,
+def test_a_recording_becomes_the_lessons_audio(client_for, trainer, make_course, data,
                                                declared, ctype, ext):
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = _first_lesson(course)
     version = lesson.version
     web = client_for(trainer)
@@ -295,9 +295,9 @@ def test_a_recording_becomes_the_lessons_audio(client_for, trainer, build_course
     (WEBM.replace(b"\x86\x86A_OPUS", b"\x86\x85V_VP8"), "audio/webm", "带有画面"),
     (b"", "audio/webm", "文件是空的"),
 ])
-def test_a_recording_is_checked_by_its_bytes(client_for, trainer, build_course, data,
+def test_a_recording_is_checked_by_its_bytes(client_for, trainer, make_course, data,
                                              declared, message):
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = _first_lesson(course)
     answer = _record(client_for(trainer), course, lesson, data, declared)
     assert answer.status_code == 400 and message in answer.get_json()["error"]
@@ -307,9 +307,9 @@ def test_a_recording_is_checked_by_its_bytes(client_for, trainer, build_course, 
 
 
 def test_a_recording_counts_against_the_quota_and_only_editors_may_record(
-        app, client_for, trainer, other_trainer, build_course):
+        app, client_for, trainer, other_trainer, make_course):
     app.config.update(MEDIA_QUOTA_COURSE_MB=1)
-    course = build_course(trainer)
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = _first_lesson(course)
     uploads.upload_media(trainer, course, "a.png", png(pad=700 * 1024))
     answer = _record(client_for(trainer), course, lesson, WEBM + b"\x00" * (400 * 1024),

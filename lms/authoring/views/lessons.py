@@ -13,7 +13,7 @@ from lms.authoring.views.common import course_or_404, lesson_or_404
 from lms.core.errors import DomainError, ValidationFailed
 from lms.core.forms import EmptyForm, options
 from lms.core.i18n import N_
-from lms.core.web import client_ip, flash_error
+from lms.core.web import client_ip, error_texts, flash_error
 from lms.courses import media
 from lms.courses.queries import lesson_audio
 from lms.orgs.access import requires
@@ -211,7 +211,7 @@ def record_audio(course_id: int, lesson_id: int):
         services.update_lesson(current_user, lesson, title=lesson.title, minutes=lesson.minutes,
                                body=lesson.body, audio=row.path, ip=client_ip())
     except DomainError as error:
-        return {"error": _(str(error))}, 400
+        return {"error": " ".join(error_texts(error))}, 400
     flash(_("已保存录音 %(path)s，作为本课的音频。", path=row.path), "success")
     return {"path": row.path, "next": url_for("authoring.lesson", course_id=course.id,
                                               lesson_id=lesson.id) + "#media"}
