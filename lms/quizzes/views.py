@@ -253,12 +253,14 @@ def record_extra(user, member, **_context) -> dict:
 @bp.post("/quizzes/<int:quiz_id>/members/<int:user_id>/grant")
 @login_required
 def grant(quiz_id: int, user_id: int):
+    # someone the actor may not give attempts to looks the same as nobody: the answer tells a
+    # stranger nothing about which members or quizzes exist
     member = db.session.get(User, user_id)
-    if member is None:
+    course = db.session.scalar(select(Course).join(Quiz, Quiz.course_id == Course.id)
+                               .where(Quiz.id == quiz_id))
+    if member is None or course is None or not services.may_grant(current_user, member, course):
         abort(404)
-    back = request.form.get("back") == "stats"
-    target = (url_for("quizzes.stats", quiz_id=quiz_id) if back
-              else url_for("progress.member_record", user_id=user_id))
+    target = url_for("progress.member_record", user_id=user_id)
     form = GrantForm()
     if not form.validate_on_submit():
         flash(_("请填写增加的次数（1 到 3 次）和原因。"), "error")

@@ -137,14 +137,17 @@ def test_nobody_gives_attempts_out_of_reach_or_to_themselves(
     assert db.session.scalar(select(func.sum(AttemptGrant.extra))) == 2
 
 
-def test_a_refused_grant_over_http_is_403_and_nothing_is_written(
+def test_a_refused_grant_over_http_is_404_and_nothing_is_written(
         client_for, member, secretary_b, make_course, finish_lessons):
     made = make_course(lessons=1, final=1)
     _use_up(member, made, finish_lessons)
     response = client_for(secretary_b).post(
         f"/quizzes/{made.final.id}/members/{member.id}/grant",
         data={"extra": "1", "reason": "越权"})
-    assert response.status_code == 403
+    assert response.status_code == 404  # the same as a member or quiz that does not exist
+    bad_form = client_for(secretary_b).post(
+        f"/quizzes/{made.final.id}/members/{member.id}/grant", data={"extra": "9"})
+    assert bad_form.status_code == 404
     assert db.session.scalar(select(func.count(AttemptGrant.id))) == 0
 
 
