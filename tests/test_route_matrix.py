@@ -364,6 +364,8 @@ EXPECTED: dict[str, str] = {
         'L.D.D.D...',
     'orgs.reset_password POST /orgs/members/<int:user_id>/reset-password':
         'L.D.D.D...',
+    'orgs.unlock POST /orgs/members/<int:user_id>/unlock':
+        'L.D.D.D...',
     'orgs.revoke_role POST /orgs/roles/<int:membership_id>/revoke':
         'L.D.D.D...',
     'orgs.roster_export GET /orgs/<int:org_id>/roster.xlsx':

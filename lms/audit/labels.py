@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "auth.lockout": N_("账户锁定"),
     "auth.password_change": N_("修改密码"),
     "auth.password_reset": N_("生成一次性登录码"),
+    "auth.unlock": N_("解除账户锁定"),
     "user.create": N_("添加账户"),
     "member.update": N_("修改党员信息"),
     "role.grant": N_("任命职务"),

@@ -218,6 +218,15 @@ def update_member(actor, user: User, *, name: str, status: str | None, org: Orga
     db.session.commit()
 
 
+def unlock_account(actor, user: User, ip: str = "") -> None:
+    """Lift a lock after too many wrong passwords (the member is standing beside the secretary
+    and now remembers it). The same people who may reset the password may lift it; audited."""
+    _authorize_person(actor, user, "reset_passwords")
+    user.locked_until, user.failed_logins, user.first_failed_at = None, 0, None
+    record("auth.unlock", actor=actor, target=user.phone, ip=ip)
+    db.session.commit()
+
+
 def reset_password(actor, user: User, ip: str = "") -> str:
     """Give ``user`` a one-time code (returned, shown once) to be changed at the next sign-in.
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.models import STATUS_LABELS
-from lms.auth.services import create_user
+from lms.auth.services import create_user, is_locked
 from lms.core import staging
 from lms.core.errors import DomainError, ValidationFailed
 from lms.core.forms import EmptyForm, options
@@ -172,7 +172,8 @@ def member(user_id: int):
         memberships=memberships, role_labels=ROLE_LABELS, role_form=role_form,
         can_assign=bool(role_form.org.choices and role_form.role.choices)
         and user.id != current_user.id,
-        can_reset=services.reaches(current_user, user, "reset_passwords"), button=EmptyForm())
+        can_reset=services.reaches(current_user, user, "reset_passwords"), button=EmptyForm(),
+        locked_until=user.locked_until if is_locked(user) else None)
 
 
 @bp.post("/members/<int:user_id>/reset-password")
@@ -188,6 +189,21 @@ def reset_password(user_id: int):
     else:
         flash(_("%(name)s 的一次性登录码：%(code)s（只显示这一次；下次登录时须修改密码）",
                 name=user.name, code=code), "success")
+    return redirect(url_for("orgs.member", user_id=user.id))
+
+
+@bp.post("/members/<int:user_id>/unlock")
+@requires("reset_passwords")
+def unlock(user_id: int):
+    user, _org = member_or_404(user_id, "view_members")
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.unlock_account(current_user, user, ip=client_ip())
+    except DomainError as error:
+        flash_error(error)
+    else:
+        flash(_("已解除 %(name)s 的账户锁定。", name=user.name), "success")
     return redirect(url_for("orgs.member", user_id=user.id))
 
 
