@@ -242,19 +242,25 @@ def display_width(value) -> int:
 
 
 def write_xlsx(header: list[str], rows: list[list], title: str = "Sheet1") -> bytes:
-    """A workbook whose columns are as wide as their widest cell (within 6 to 50), numbers kept
-    as numbers, text formula-defused."""
+    """A workbook of one sheet: see :func:`write_workbook`."""
+    return write_workbook([(title, header, rows)])
+
+
+def write_workbook(tables) -> bytes:
+    """A workbook of (title, header, rows) sheets whose columns are as wide as their widest cell
+    (within 6 to 50), numbers kept as numbers, text formula-defused."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for index, column in enumerate(zip(header, *rows, strict=False), start=1):
-        width = max(display_width(v) for v in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(50, max(6, width + 2))
-    sheet.append(header)
-    for row in rows:
-        sheet.append([defuse(v) if isinstance(v, str) else v for v in row])
+    for title, header, rows in tables:
+        sheet = workbook.create_sheet(title=title[:31])
+        for index, column in enumerate(zip(header, *rows, strict=False), start=1):
+            width = max(display_width(v) for v in column)
+            sheet.column_dimensions[get_column_letter(index)].width = min(50, max(6, width + 2))
+        sheet.append(header)
+        for row in rows:
+            sheet.append([defuse(v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

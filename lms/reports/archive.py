@@ -8,7 +8,6 @@ so a run that stops leaves no half file, and a later run skips the branches alre
 """
 from __future__ import annotations
 
-import io
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from sqlalchemy import select
 
 from lms.auth.models import STATUS_LABELS
 from lms.core.i18n import N_
-from lms.core.sheets import defuse
+from lms.core.sheets import write_workbook
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.progress.forms import CATEGORY_LABELS
@@ -123,20 +122,9 @@ def branch_pdf(data: ArchiveData) -> bytes:
 
 
 def branch_xlsx(data: ArchiveData) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for name, (header, rows) in ((_("党员学时"), _member_table(data)),
-                                 (_("必修课程"), _course_table(data)),
-                                 (_("会议记录"), _meeting_table(data)),
-                                 (_("学时明细"), _ledger_table(data))):
-        sheet = workbook.create_sheet(title=name[:31])
-        sheet.append(header)
-        for row in rows:
-            sheet.append([defuse(v) if isinstance(v, str) else v for v in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return write_workbook([(name, *table) for name, table in (
+        (_("党员学时"), _member_table(data)), (_("必修课程"), _course_table(data)),
+        (_("会议记录"), _meeting_table(data)), (_("学时明细"), _ledger_table(data)))])
 
 
 # ---- every branch under a node ------------------------------------------------------------
