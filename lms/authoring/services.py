@@ -24,6 +24,7 @@ from lms.courses.models import CATEGORIES, Course, Lesson, MediaFile
 from lms.courses.packs import review
 from lms.courses.packs.model import LESSON_ID, MAX_LESSONS, MAX_SUMMARY, MAX_TEXT_BYTES, MAX_TITLE
 from lms.courses.packs.model import SLUG as SLUG_RE
+from lms.courses.render import missing_images as images_missing
 from lms.courses.render import render_markdown
 from lms.database import begin_write
 from lms.extensions import db
@@ -251,6 +252,11 @@ def media_urls(course: Course) -> dict[str, str]:
     """Pack path → served URL for every media file of the course."""
     return {m.path: media.media_url(m.sha256, media.extension_for(m.content_type))
             for m in db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id))}
+
+
+def missing_images(course: Course, body: str) -> list[str]:
+    """Images the lesson names that the course has no file for (a warning on save)."""
+    return images_missing(body or "", media_urls(course))
 
 
 def preview_html(course: Course, body: str) -> str:

@@ -45,6 +45,20 @@ def media_key(src: str) -> str | None:
     return path if parts[0] == "media" and len(parts) > 1 and ".." not in parts else None
 
 
+def missing_images(body: str, media_urls: dict[str, str]) -> list[str]:
+    """The images a lesson's Markdown names that are not among the course's files (members
+    would see the words only), in order, each once."""
+    missing: list[str] = []
+    for token in _markdown().parse(body or ""):
+        for child in token.children or ():
+            if child.type == "image":
+                src = unquote(child.attrGet("src") or "")
+                key = media_key(src)
+                if (key is None or key not in media_urls) and src not in missing:
+                    missing.append(src)
+    return missing
+
+
 def render_markdown(body: str, media_urls: dict[str, str]) -> str:
     """Render lesson Markdown; ``media_urls`` maps pack paths (``media/x.png``) to served URLs."""
     md = _markdown()

@@ -51,7 +51,11 @@ def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_serve
     page.fill("textarea[name=stem]", "出海前要穿什么？")
     page.fill("input[name=option_a]", "救生衣")
     page.fill("input[name=option_b]", "拖鞋")
+    # 单选: the right option is a radio button, so a second tick replaces the first
+    assert page.get_attribute("input[name=correct][value=A]", "type") == "radio"
+    page.check("input[name=correct][value=B]")
     page.check("input[name=correct][value=A]")
+    assert not page.is_checked("input[name=correct][value=B]")
     page.fill("textarea[name=explanation]", "救生衣能保命。")
     page.click("main button[type=submit]")
     assert "题目已保存" in page.inner_text("main")

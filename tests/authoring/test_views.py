@@ -195,3 +195,31 @@ def test_template_download_is_an_xlsx_the_reader_takes(client_for, trainer):
     result = read_xlsx(response.data)
     assert result.ok and {q.kind for q in result.questions} == {
         "single", "multiple", "truefalse", "fill"}
+
+
+def test_saving_a_lesson_warns_of_an_image_the_course_does_not_have(client_for, trainer,
+                                                                     make_course):
+    from tests.helpers import EDITOR_COURSE as spec
+
+    course = make_course(**spec, owner=trainer, status="draft", media=False).course
+    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
+    web = client_for(trainer)
+    page = web.post(f"/authoring/courses/{course.id}/lessons/{lesson.id}", data={
+        "title": lesson.title, "minutes": "4", "body": "看图：\n\n![渔船](media/没有这张.png)",
+        "audio": "", "action": "save"}, follow_redirects=True).get_data(as_text=True)
+    assert "已保存" in page and "图片“media/没有这张.png”不是本课程已上传的文件" in page
+    quiet = web.post(f"/authoring/courses/{course.id}/lessons/{lesson.id}", data={
+        "title": lesson.title, "minutes": "4", "body": "没有图。", "audio": "",
+        "action": "save"}, follow_redirects=True).get_data(as_text=True)
+    assert "不是本课程已上传的文件" not in quiet
+
+
+def test_a_choice_question_without_a_ticked_answer_says_so(client_for, trainer, make_course):
+    course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
+    final = bank.ensure_final_quiz(trainer, course)
+    page = client_for(trainer).post(
+        f"/authoring/courses/{course.id}/quizzes/{final.id}/questions/new",
+        data={"kind": "single", "stem": "出海前要穿什么？", "option_a": "救生衣",
+              "option_b": "拖鞋", "explanation": "救生衣能保命。", "points": "1"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "还没有勾选正确答案" in page

@@ -116,6 +116,9 @@ def lesson(course_id: int, lesson_id: int):
         else:
             flash(_("已保存（第 %(v)d 版）。", v=lesson.version) if changed else _("没有改动。"),
                   "success")
+            for src in services.missing_images(course, lesson.body):
+                flash(_("图片“%(src)s”不是本课程已上传的文件，学员只会看到图片的说明文字。请先在下方上传，"
+                        "再用 media/文件名 引用。", src=src), "warning")
             return redirect(url_for("authoring.lesson", course_id=course.id,
                                     lesson_id=lesson.id))
     return _editor(course, lesson, form)

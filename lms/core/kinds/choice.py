@@ -62,6 +62,9 @@ class ChoiceKind(QuestionKind):
         if any(not isinstance(i, int) or not 0 <= i < len(q.options) for i in q.answer):
             problems.append(Problem(N_("正确答案不在选项之中"), field="answer",
                                     text="the answer is not among the options"))
+        elif not q.answer:
+            problems.append(Problem(N_("还没有勾选正确答案"), field="answer",
+                                    text="no correct option is marked"))
         elif not self.count_ok(len(q.answer)):
             problems.append(Problem(self.count_problem[1], field="answer",
                                     text=self.count_problem[0]))

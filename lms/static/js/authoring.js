@@ -36,10 +36,20 @@
     if (!kind) { return; }
     /* each fieldset names the kinds it serves (lms/core/kinds: authoring_template) */
     var groups = document.querySelectorAll(".question-form [data-kinds]");
+    var correct = document.querySelectorAll(".question-form input[name=correct]");
     function show() {
       for (var i = 0; i < groups.length; i++) {
         var kinds = groups[i].getAttribute("data-kinds").split(" ");
         groups[i].hidden = kinds.indexOf(kind.value) < 0;
+      }
+      /* one right option for 单选: radio buttons, so a second tick replaces the first */
+      var seen = false;
+      for (var j = 0; j < correct.length; j++) {
+        correct[j].type = kind.value === "single" ? "radio" : "checkbox";
+        if (kind.value === "single" && correct[j].checked) {
+          if (seen) { correct[j].checked = false; }
+          seen = true;
+        }
       }
     }
     kind.addEventListener("change", show);
