@@ -20,6 +20,7 @@ from lms.auth.services import issue_one_time_code, normalize_phone, valid_phone
 from lms.core import sheets
 from lms.core.errors import ValidationFailed
 from lms.core.i18n import N_
+from lms.core.problems import located
 from lms.extensions import db
 from lms.orgs.access import authorize, can, in_scope, scope_paths
 from lms.orgs.models import Membership, Organization
@@ -61,38 +62,42 @@ def parse_roster(data: bytes, filename: str) -> RosterResult:
     for number, raw in table.rows:
         def value(column, raw=raw):
             return sheets.cell(raw, positions, column)
-        wrong = []
+        wrong: list[tuple[str, dict]] = []
         name = value("姓名")
         if not name:
-            wrong.append("姓名为空")
+            wrong.append((N_("姓名为空"), {}))
         elif len(name) > 60:
-            wrong.append("姓名超过 60 个字")
+            wrong.append((N_("姓名超过 60 个字"), {}))
         phone = normalize_phone(value("手机号"))
         if not valid_phone(phone):
-            wrong.append(f"手机号“{value('手机号')}”不是 11 位大陆手机号")
+            wrong.append((N_("手机号“%(raw)s”不是 11 位大陆手机号"), {"raw": value("手机号")}))
         elif phone in seen:
-            wrong.append(f"手机号 {phone} 与第 {seen[phone]} 行重复")
+            wrong.append((N_("手机号 %(phone)s 与第 %(row)d 行重复"),
+                          {"phone": phone, "row": seen[phone]}))
         else:
             seen[phone] = number
         status_label = value("党员状态")
         status = STATUS_KEYS.get(status_label)
         if status_label and status is None:
-            wrong.append(f"党员状态“{status_label}”应为：" + "、".join(STATUS_KEYS))
+            wrong.append((N_("党员状态“%(raw)s”应为：%(allowed)s"),
+                          {"raw": status_label, "allowed": "、".join(STATUS_KEYS)}))
         code = value("所在党组织")
         if not code:
-            wrong.append("所在党组织为空")
+            wrong.append((N_("所在党组织为空"), {}))
         roles = []
         for label in filter(None, re.split(r"[、,，;；/\s]+", value("职务"))):
             if label not in ROLE_LABELS:
-                wrong.append(f"职务“{label}”应为：" + "、".join(ROLE_LABELS))
+                wrong.append((N_("职务“%(raw)s”应为：%(allowed)s"),
+                              {"raw": label, "allowed": "、".join(ROLE_LABELS)}))
             else:
                 roles.append(ROLE_LABELS[label])
         if wrong:
-            result.problems.append(f"row {number}: " + "；".join(wrong))
+            result.problems.extend(located("row", number, msgid, **params)
+                                   for msgid, params in wrong)
         else:
             result.rows.append(RosterRow(number, name, phone, status, code, tuple(roles)))
     if not table.rows:
-        result.problems.append("row 2: 文件里没有数据行")
+        result.problems.append(located("row", 2, N_("文件里没有数据行")))
     return result
 
 
@@ -120,10 +125,10 @@ class ImportOutcome:
 SEPARATORS = re.compile(r"\s*[/／>＞]\s*")
 
 
-def resolve_orgs(values) -> dict[str, Organization | str]:
+def resolve_orgs(values) -> dict[str, Organization | tuple[str, dict]]:
     """Each 所在党组织 as written → its organisation, or a problem saying why not (three queries
     whatever the number of rows): a code; a name only one organisation has; or a path of names
-    from any ancestor down (东湾镇党委/渔港村党支部)."""
+    from any ancestor down (东湾镇党委/渔港村党支部). A problem is (message id, parameters)."""
     values = {v for v in values if v}
     by_code = {o.code: o for o in db.session.scalars(
         select(Organization).where(Organization.code.in_(values)))} if values else {}
@@ -136,7 +141,7 @@ def resolve_orgs(values) -> dict[str, Organization | str]:
                     for part in o.path.strip("/").split("/")}
     names = dict(db.session.execute(select(Organization.id, Organization.name).where(
         Organization.id.in_(ancestor_ids))).all()) if ancestor_ids else {}
-    found: dict[str, Organization | str] = {}
+    found: dict[str, Organization | tuple[str, dict]] = {}
     for value in values:
         if value in by_code:
             found[value] = by_code[value]
@@ -147,10 +152,10 @@ def resolve_orgs(values) -> dict[str, Organization | str]:
         if len(matches) == 1:
             found[value] = matches[0]
         elif not matches:
-            found[value] = f"没有代码或名称为“{value}”的党组织"
+            found[value] = (N_("没有代码或名称为“%(org)s”的党组织"), {"org": value})
         else:
-            found[value] = (f"有 {len(matches)} 个党组织叫“{value}”，请填组织代码，"
-                            f"或连同上级写成“上级名称/{parts[-1]}”")
+            found[value] = (N_("有 %(n)d 个党组织叫“%(org)s”，请填组织代码，或连同上级写成“上级名称/%(name)s”"),
+                            {"n": len(matches), "org": value, "name": parts[-1]})
     return found
 
 
@@ -178,22 +183,25 @@ def import_roster(actor, data: bytes, filename: str, *, dry_run: bool = False,
     for row in parsed.rows:
         org = orgs.get(row.org_code)
         if not isinstance(org, Organization):
-            problems.append(f"row {row.row}: {org}")
+            problems.append(located("row", row.row, org[0], **org[1]))
             continue
         if not can(actor, "import_roster", org):
-            problems.append(f"row {row.row}: 党组织“{row.org_code}”不在您的管理范围内")
+            problems.append(located("row", row.row, N_("党组织“%(org)s”不在您的管理范围内"),
+                                    org=row.org_code))
             continue
         user = existing.get(row.phone)
         if user is not None:
             home = existing_orgs.get(user.org_id)
             if user.is_admin or (home is None and not actor.is_admin) or (
                     home is not None and not can(actor, "import_roster", home)):
-                problems.append(f"row {row.row}: 手机号 {row.phone} 属于您管理范围以外的账户")
+                problems.append(located("row", row.row, N_("手机号 %(phone)s 属于您管理范围以外的账户"),
+                                        phone=row.phone))
                 continue
         if "admin" in row.roles and not actor.is_admin:
-            problems.append(f"row {row.row}: 只有系统管理员可以设置“管理员”职务")
+            problems.append(located("row", row.row, N_("只有系统管理员可以设置“管理员”职务")))
         elif row.roles and not can(actor, "assign_roles", org):
-            problems.append(f"row {row.row}: 您不能在“{row.org_code}”任命职务")
+            problems.append(located("row", row.row, N_("您不能在“%(org)s”任命职务"),
+                                    org=row.org_code))
     problems.sort(key=_row_number)
     outcome = ImportOutcome(problems=problems)
     if problems:

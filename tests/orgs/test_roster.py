@@ -78,8 +78,8 @@ GOOD = "王五,13700000001,正式党员,A,"
     (csv_bytes("长" * 61 + ",13700000001,正式党员,A,"), "r.csv", ["row 2: 姓名超过 60 个字"]),
     (csv_bytes("张三,13700000001,正式党员,,"), "r.csv", ["row 2: 所在党组织为空"]),
     (csv_bytes(",123,党员,,"), "r.csv",
-     [f"row 2: 姓名为空；手机号“123”不是 11 位大陆手机号；党员状态“党员”应为：{STATUSES}；"
-      "所在党组织为空"]),
+     ["row 2: 姓名为空", "row 2: 手机号“123”不是 11 位大陆手机号",
+      f"row 2: 党员状态“党员”应为：{STATUSES}", "row 2: 所在党组织为空"]),
     (csv_bytes(GOOD, "", "张三,12,正式党员,A,"), "r.csv",  # a blank line keeps the numbering
      ["row 4: 手机号“12”不是 11 位大陆手机号"]),
     (csv_bytes("张三,1,正式党员,A,", GOOD, "李四,2,正式党员,A,"), "r.csv",
@@ -311,7 +311,7 @@ def test_upload_with_a_bad_row_shows_problems_and_no_confirm(client, login, secr
     before = counts()
     html = upload(client, csv_bytes(*good_rows(3), "乙村的人,13799999999,正式党员,B,")) \
         .get_data(as_text=True)
-    assert "row 5: 党组织“B”不在您的管理范围内" in html
+    assert "第 5 行：党组织“B”不在您的管理范围内" in html
     assert "确认导入" not in html and 'name="token"' not in html
     assert counts() == before
 
@@ -338,7 +338,7 @@ def test_confirm_checks_the_parked_file_again(app, client, login, secretary, tre
         token = staging.park("roster", secretary.id, forged)
     html = client.post("/orgs/roster/import", data={"token": token, "filename": "r.csv"}) \
         .get_data(as_text=True)
-    assert "row 4: 党组织“B”不在您的管理范围内" in html
+    assert "第 4 行：党组织“B”不在您的管理范围内" in html
     assert counts() == before
 
 
@@ -480,3 +480,14 @@ def test_the_template_downloads_and_imports_as_it_is(client, login, admin, tree,
     assert "导入花名册" in client.get("/orgs/roster/import").get_data(as_text=True)
     assert "/orgs/roster/template.xlsx" in client.get("/orgs/roster/import").get_data(
         as_text=True)
+
+
+def test_roster_problems_name_the_row_in_the_readers_language(client, login, secretary, tree):
+    """第 3 行 in Chinese, Row 3 in English, with the message translated."""
+    login(secretary)
+    data = csv_bytes(GOOD, "李四,123,正式党员,A,")
+    page = upload(client, data).get_data(as_text=True)
+    assert "第 3 行：手机号“123”不是 11 位大陆手机号" in page
+    client.get("/lang/en")
+    page = upload(client, data).get_data(as_text=True)
+    assert "Row 3: " in page and "is not an 11-digit mainland mobile number" in page
