@@ -63,3 +63,17 @@ def test_check_in_outside_the_window_is_refused(meetings, member):
     with freeze_time(START + timedelta(hours=3)):
         with pytest.raises(ValidationFailed, match="签到时间"):
             services.check_in(member, meetings[0].id)
+
+
+def test_printed_sheet_code_works_only_in_its_meetings_window(meetings):
+    meeting, other = meetings
+    token = services.printed_token(meeting.id)
+    with freeze_time(START + timedelta(minutes=50)):
+        services.check_token(meeting, token)
+        with pytest.raises(ValidationFailed, match="无效"):
+            services.check_token(other, token)
+        with pytest.raises(ValidationFailed, match="无效"):
+            services.check_token(meeting, "p." + "0" * 20)
+    with freeze_time(START + timedelta(hours=2)):
+        with pytest.raises(ValidationFailed, match="签到时间"):
+            services.check_token(meeting, token)
