@@ -61,9 +61,12 @@ def body_text(response) -> str:
 
 
 def same(response) -> str:
-    """A page without what differs per request (CSRF tokens, the language links' ``next``)."""
+    """A page without what differs per request (CSRF tokens in forms and in the ``data-csrf``
+    of script-driven parts, which are signed with the second they were made; the language
+    links' ``next``)."""
     body = response.get_data(as_text=True)
     body = re.sub(r'name="csrf_token" value="[^"]*"', "", body)
+    body = re.sub(r'data-csrf="[^"]*"', "", body)
     return re.sub(r"next=[^\"]*", "", body)
 
 
