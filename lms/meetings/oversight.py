@@ -208,10 +208,8 @@ def by_child(node: Organization, rows: list[BranchRollup]) -> list[AreaRollup]:
         select(Organization.id, Organization.name).where(Organization.parent_id == node.id)
         .order_by(Organization.code)).all()
     areas = {org_id: AreaRollup(org_id, name) for org_id, name in children}
-    level = len(node.path.strip("/").split("/"))
     for row in rows:
-        parts = row.path.strip("/").split("/")
-        area = areas.get(int(parts[level])) if len(parts) > level else None
+        area = areas.get(node.child_toward(row.path))
         if area is None:
             continue
         area.branches += 1

@@ -45,6 +45,13 @@ class Organization(IdMixin, TimestampMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Organization {self.code} {self.path}>"
 
+    def child_toward(self, path: str) -> int | None:
+        """The id of this node's child on the way to ``path`` (a node in the subtree), or None
+        for the node itself: roll-ups fold each organisation into the child it lies under."""
+        level = len(self.path.strip("/").split("/"))
+        parts = (path or "").strip("/").split("/")
+        return int(parts[level]) if len(parts) > level else None
+
 
 class Membership(IdMixin, TimestampMixin, db.Model):
     """A role a user holds on a node; its authority covers the node's subtree."""

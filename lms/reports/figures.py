@@ -117,14 +117,12 @@ def meetings_by_child(node, year: int) -> dict | None:
     from lms.meetings import oversight
     from lms.orgs.models import Organization
 
-    level = len(node.path.strip("/").split("/"))
     paths = dict(db.session.execute(select(Organization.id, Organization.path).where(
         Organization.path.startswith(node.path), Organization.kind.in_(oversight.BRANCH_KINDS))
     ).all())
     out: dict = {}
     for branch in oversight.rollup(node):
-        parts = paths.get(branch.org_id, "").strip("/").split("/")
-        child = int(parts[level]) if len(parts) > level else None
+        child = node.child_toward(paths.get(branch.org_id, ""))
         held, due = out.get(child, (0, 0))
         out[child] = (held + branch.held, due + branch.due)
     return out

@@ -339,11 +339,7 @@ def rollup_rows(node: Organization, *, year: int) -> tuple[list[RollupRow], Roll
     children = {o.id: RollupRow(org_id=o.id, name=o.name, kind=o.kind)
                 for o in orgs if o.parent_id == node.id}
     own = RollupRow(org_id=None, name=node.name, kind=node.kind)
-    level = len(node.path.strip("/").split("/"))  # the child's id is the next path segment
-    child_of = {}
-    for o in orgs:
-        parts = o.path.strip("/").split("/")
-        child_of[o.id] = int(parts[level]) if len(parts) > level else None
+    child_of = {o.id: node.child_toward(o.path) for o in orgs}
     total = RollupRow(org_id=node.id, name=node.name, kind=node.kind)
     for org_id, members, exempt, untargeted, on_track, hours_sum, assigned, done in grouped:
         target = children.get(child_of.get(org_id), own)
