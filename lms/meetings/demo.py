@@ -38,8 +38,10 @@ def _moment(day: date, hour: int) -> datetime:
 def _held(actor: User, org: Organization, kind: str, title: str, day: date, *, place: str,
           topics: str, hours: float, phones: dict[int, str], lesson_id: int | None = None,
           skip: set[int] = frozenset()) -> None:
-    """A meeting planned, ticked (those in AWAY on leave, ``skip`` absent) and closed."""
-    starts = _moment(day, 9)
+    """A meeting planned, ticked (those in AWAY on leave, ``skip`` absent) and closed. A
+    meeting of today starts at 9:00, or now when the demo is made before nine (a meeting can
+    only be closed once it has begun)."""
+    starts = min(_moment(day, 9), utcnow().replace(second=0, microsecond=0))
     meeting = services.save_meeting(actor, org, services.MeetingData(
         kind=kind, title=title, starts_at=starts, ends_at=starts + timedelta(hours=2),
         place=place, host=actor.name, minute_taker="陈美玲" if "YG" in org.code else actor.name,
