@@ -300,6 +300,13 @@ class CourseMark:
     overdue: bool = False
 
 
+def done_lessons(user: User, course: Course) -> set[int]:
+    """Ids of the course's lessons the member has finished (one query)."""
+    return set(db.session.scalars(select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
+        LessonProgress.completed_at.isnot(None))))
+
+
 def course_mark(user: User, course: Course, lessons: list[Lesson]) -> CourseMark:
     """Enrolment, completion, due date and done lessons for the course page (two queries)."""
     enrolled = select(Enrollment.id).where(Enrollment.user_id == user.id,
@@ -310,9 +317,7 @@ def course_mark(user: User, course: Course, lessons: list[Lesson]) -> CourseMark
     due = (_min_due_for_org(user.org_id, course.id).scalar_subquery() if user.org_id
            else literal(None))
     row = db.session.execute(select(enrolled, completed, due)).one()
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
-        LessonProgress.completed_at.isnot(None))))
+    done = done_lessons(user, course)
     resume = next((lesson.key for lesson in lessons if lesson.id not in done), None)
     due_on = as_date(row[2])
     return CourseMark(enrolled=row[0] is not None, completed_at=row[1],
@@ -384,8 +389,9 @@ class NextStep:
 
 
 def next_step(user: User, course: Course, lessons: list[Lesson],
-              after: Lesson | None = None) -> NextStep | None:
-    """The member's next step in a course (two queries); None when there is nothing to do."""
+              after: Lesson | None = None, done: set[int] | None = None) -> NextStep | None:
+    """The member's next step in a course (two queries; one when the caller already has the
+    ``done`` lesson ids, as the course page does); None when there is nothing to do."""
     completed = select(CourseCompletion.id).where(
         CourseCompletion.user_id == user.id,
         CourseCompletion.course_id == course.id).scalar_subquery()
@@ -397,9 +403,8 @@ def next_step(user: User, course: Course, lessons: list[Lesson],
     row = db.session.execute(select(completed, final, passed)).one()
     if row[0] is not None:
         return NextStep("done", course)
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user.id, LessonProgress.course_id == course.id,
-        LessonProgress.completed_at.isnot(None))))
+    if done is None:
+        done = done_lessons(user, course)
     pending = [lesson for lesson in lessons if lesson.id not in done]
     if pending:
         later = [lesson for lesson in pending

@@ -144,7 +144,8 @@ def _lesson_extra(user, course, lesson, lessons, **_kw):
 
 def _course_extra(user, course, lessons, **_kw):
     mark = queries.course_mark(user, course, lessons)
-    step = queries.next_step(user, course, lessons) if mark.enrolled else None
+    step = (queries.next_step(user, course, lessons, done=mark.done_lessons)
+            if mark.enrolled else None)
     return {"sections": [("progress/_course.html", {"mark": mark, "course": course,
                                                      "step": step, "form": EmptyForm()})],
             "lesson_states": {lesson_id: _("已完成") for lesson_id in mark.done_lessons}}
