@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADED_WHEN_USED = ("markdown_it", "nh3", "yaml", "segno", "openpyxl", "fpdf")
+LOADED_WHEN_USED = ("markdown_it", "nh3", "yaml", "segno", "openpyxl", "fpdf", "PIL")
 
 
 def run_fresh(code: str, tmp_path) -> str:

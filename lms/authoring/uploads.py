@@ -4,6 +4,11 @@ The uploaded name is only a label: its last path part is reduced to ``[a-z0-9_-]
 path (``media/boat.png``), and the extension is the one the bytes prove (PNG bytes named
 ``x.mp3`` become ``media/x.png``). Anything :func:`lms.courses.media.sniff` does not recognise
 (HTML, SVG, scripts, documents) is refused, as are files over the size limits.
+
+An image is then made fit for a phone by :func:`lms.authoring.photos.prepare` (at most 1280
+pixels and 200 KB, upright, no EXIF or other metadata); what it returns is what is stored,
+hashed and counted against the quotas, and its type may differ from the upload's (a photo saved
+as PNG is stored as JPEG). The upload itself is not kept.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms.audit.services import record
+from lms.authoring import photos
 from lms.authoring.permissions import ensure_editor
 from lms.authoring.services import rerender_lessons
 from lms.core.errors import ValidationFailed
@@ -23,7 +29,9 @@ from lms.courses.models import Course, MediaFile
 from lms.database import begin_write
 from lms.extensions import db
 
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
+#: what an uploaded image may weigh before it is scaled down: a phone's 12-MP photo is 3–6 MB,
+#: a 50-MP one up to 20 (what is stored is at most photos.BUDGET)
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_AUDIO_BYTES = 20 * 1024 * 1024
 ACCEPTED = N_("图片（PNG、JPEG、GIF、WebP）或音频（MP3、OGG、M4A、WebM）")
 
@@ -49,11 +57,16 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
     ext, content_type = kind
     if content_type == "audio/webm" and media.has_video(data):
         raise ValidationFailed(N_("这个 WebM 文件带有画面，这里只收音频。"))
-    limit = MAX_AUDIO_BYTES if content_type.startswith("audio/") else MAX_IMAGE_BYTES
+    audio = content_type.startswith("audio/")
+    limit = MAX_AUDIO_BYTES if audio else MAX_IMAGE_BYTES
     if len(data) > limit:
         too_big = N_("文件太大（%(size).1f MB），音频上限是 %(mb)d MB。") \
-            if limit == MAX_AUDIO_BYTES else N_("文件太大（%(size).1f MB），图片上限是 %(mb)d MB。")
+            if audio else N_("文件太大（%(size).1f MB），图片上限是 %(mb)d MB。")
         raise ValidationFailed(too_big, size=len(data) / 1024 / 1024, mb=limit // 1024 // 1024)
+    uploaded = len(data)
+    if not audio:
+        photo = photos.prepare(data, filename, content_type)
+        data, ext, content_type = photo.data, photo.ext, photo.content_type
     sha = hashlib.sha256(data).hexdigest()
     begin_write()
     rows = list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)))
@@ -73,7 +86,8 @@ def upload_media(actor, course: Course, filename: str, data: bytes, ip: str = ""
     db.session.flush()
     rerender_lessons(course, path)
     record("authoring.media.upload", actor=actor, target=f"{course.slug}/{path}", ip=ip,
-           detail={"sha256": sha, "size": len(data), "type": content_type})
+           detail={"sha256": sha, "size": len(data), "type": content_type,
+                   "uploaded": uploaded})
     db.session.commit()
     return row
 

@@ -72,7 +72,7 @@ def test_oversize_is_refused_with_a_message(client_for, trainer, make_course):
     course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     big = png(pad=uploads.MAX_IMAGE_BYTES)
     page = _post(client_for(trainer), course, "big.png", big).get_data(as_text=True)
-    assert "文件太大" in page and "上限是 5 MB" in page
+    assert "文件太大" in page and "上限是 20 MB" in page
     assert _count() == 0
 
 
@@ -165,13 +165,13 @@ def test_media_quotas_per_course_and_per_trainer(app, trainer, make_course):
     first, second, third = (
         make_course(**EDITOR_COURSE, owner=trainer, status="draft", slug=f"q{n}").course
         for n in range(3))
-    big = 700 * 1024
-    uploads.upload_media(trainer, first, "a.png", png(pad=big))
+    big = 700 * 1024  # audio is stored as it comes (an image would be scaled under 200 KB)
+    uploads.upload_media(trainer, first, "a.mp3", MP3 + bytes(big))
     with pytest.raises(ValidationFailed, match="每门课程 1 MB"):
-        uploads.upload_media(trainer, first, "b.png", png(pad=big + 1))
-    uploads.upload_media(trainer, second, "c.png", png(pad=big + 2))
+        uploads.upload_media(trainer, first, "b.mp3", MP3 + bytes(big + 1))
+    uploads.upload_media(trainer, second, "c.mp3", MP3 + bytes(big + 2))
     with pytest.raises(ValidationFailed, match="每位讲师 2 MB"):
-        uploads.upload_media(trainer, third, "d.png", png(pad=big + 3))
+        uploads.upload_media(trainer, third, "d.mp3", MP3 + bytes(big + 3))
     assert _count() == 2
 
 
@@ -198,7 +198,7 @@ def test_a_full_disk_leaves_no_temp_file_and_says_so(client_for, trainer, make_c
     """A full disk left .upload-* files behind, which kept the disk full for everything else."""
     course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     web = client_for(trainer)
-    page = _post(web, course, "huge.png", png(pad=400 * 1024)).get_data(as_text=True)
+    page = _post(web, course, "huge.mp3", MP3 + bytes(400 * 1024)).get_data(as_text=True)
     assert "磁盘已满" in page
     assert list(small_media_disk.iterdir()) == []  # no temp file, no half a file
     assert _count() == 0
@@ -311,7 +311,7 @@ def test_a_recording_counts_against_the_quota_and_only_editors_may_record(
     app.config.update(MEDIA_QUOTA_COURSE_MB=1)
     course = make_course(**EDITOR_COURSE, owner=trainer, status="draft").course
     lesson = _first_lesson(course)
-    uploads.upload_media(trainer, course, "a.png", png(pad=700 * 1024))
+    uploads.upload_media(trainer, course, "a.mp3", MP3 + bytes(700 * 1024))
     answer = _record(client_for(trainer), course, lesson, WEBM + b"\x00" * (400 * 1024),
                      "audio/webm")
     assert answer.status_code == 400 and "每门课程 1 MB" in answer.get_json()["error"]

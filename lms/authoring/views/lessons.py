@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.authoring import bp, services
+from lms.authoring import bp, photos, services
 from lms.authoring.bank import lesson_check
 from lms.authoring.forms import LessonForm, MediaForm, NewLessonForm
 from lms.authoring.uploads import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, course_media, upload_media
@@ -85,8 +85,8 @@ def _editor(course, lesson, form, preview=None, status=200):
         files=files, media_form=MediaForm(lesson_id=lesson.id), button=EmptyForm(),
         check=lesson_check(lesson), urls={f.path: media.media_url(
             f.sha256, media.extension_for(f.content_type)) for f in files},
-        image_limit=MAX_IMAGE_BYTES // 1024 // 1024,
-        audio_limit=MAX_AUDIO_BYTES // 1024 // 1024), status
+        image_limit=MAX_IMAGE_BYTES // 1024 // 1024, photo_side=photos.LONG_SIDE,
+        photo_kb=photos.BUDGET // 1024, audio_limit=MAX_AUDIO_BYTES // 1024 // 1024), status
 
 
 def _lesson_form(course, lesson, data=None) -> LessonForm:
@@ -173,14 +173,19 @@ def upload(course_id: int):
         flash(_("请选择要上传的文件。"), "error")
         return redirect(back)
     file = form.file.data
+    data = file.read()
     try:
-        row = upload_media(current_user, course, file.filename or "", file.read(),
-                           ip=client_ip())
+        row = upload_media(current_user, course, file.filename or "", data, ip=client_ip())
     except DomainError as error:
         flash_error(error)
     else:
-        kind = _("音频") if row.content_type.startswith("audio/") else _("图片")
-        flash(_("已上传%(kind)s %(path)s。", kind=kind, path=row.path), "success")
+        if row.content_type.startswith("image/") and row.size != len(data):
+            flash(_("已上传图片 %(path)s，存为 %(kb)d KB（原文件 %(orig)d KB）：大图已为手机缩小，"
+                    "拍摄地点等附带信息已去掉。", path=row.path, kb=-(-row.size // 1024),
+                    orig=-(-len(data) // 1024)), "success")
+        else:
+            kind = _("音频") if row.content_type.startswith("audio/") else _("图片")
+            flash(_("已上传%(kind)s %(path)s。", kind=kind, path=row.path), "success")
     return redirect(back + "#media")
 
 
