@@ -29,6 +29,7 @@ name. Nothing is written here: the caller stores the result, so a refusal leaves
 from __future__ import annotations
 
 import io
+import math
 import struct
 import warnings
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ from lms.core.i18n import N_
 LONG_SIDE = 1280
 #: the most a stored image may weigh: 4–7 s on 2G (30–50 KB/s), ¥0.023 on satellite data
 BUDGET = 200 * 1024
-#: refused before decoding: 64 Mi pixels covers a 64-MP phone's full-resolution photo; a
-#: 108- or 200-MP shot, or a bomb, is refused (decoding it could take gigabytes)
+#: refused before decoding: 8192×8192 (67 million) pixels covers a 64-MP phone's
+#: full-resolution photo; a 108- or 200-MP shot, or a bomb, is refused (decoding it could take
+#: gigabytes)
 MAX_PIXELS = 1 << 26
 #: the smallest longer side the budget may push a picture down to before it is refused
 MIN_SIDE = 640
@@ -76,9 +78,9 @@ def corrupt(name: str) -> ValidationFailed:
 
 
 def too_many_pixels(name: str) -> ValidationFailed:
-    return ValidationFailed(N_("“%(name)s”的像素超过 %(limit)d 万（手机照片一般是 1200 万），解开要占用"
-                               "太多内存，可能是恶意构造的文件，没有上传。请先把图片缩小再传。"),
-                            name=name, limit=MAX_PIXELS // 10000)
+    return ValidationFailed(N_("“%(name)s”的像素超过 %(side)d×%(side)d（手机照片一般是 4000×3000），"
+                               "解开要占用太多内存，可能是恶意构造的文件，没有上传。请先把图片缩小再传。"),
+                            name=name, side=math.isqrt(MAX_PIXELS))
 
 
 def prepare(data: bytes, name: str, content_type: str) -> Photo:

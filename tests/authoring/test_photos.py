@@ -156,7 +156,7 @@ def test_a_decompression_bomb_is_refused_by_name_before_it_is_decoded(
     assert len(bomb) < 20 * 1024
     before = _files()
     text = _post(client_for(trainer), course, "poster.png", bomb).get_data(as_text=True)
-    assert "“poster.png”的像素超过 6710 万" in text and "没有上传" in text
+    assert "“poster.png”的像素超过 8192×8192" in text and "没有上传" in text
     assert _count() == 0 and _files() == before
 
 
