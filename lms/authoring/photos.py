@@ -141,10 +141,12 @@ def _scaled(image, fmt: str, name: str, size: int) -> Photo:
     icc = image.info.get("icc_profile") if image.mode in ("RGB", "L", "P", "RGBA") else None
     transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = ImageOps.exif_transpose(image)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # a 16-bit grey PNG: keep the top 8 bits
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if transparent and image.mode != "RGBA":
         image = image.convert("RGBA")
     elif image.mode not in ("RGB", "L", "RGBA"):
-        image = image.convert("RGB")
+        image = image.convert("L" if image.mode in ("1", "LA") else "RGB")
     if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
         image, transparent = image.convert("RGB"), False
     image.info = {}  # no EXIF, XMP or text goes back in; the colour profile is passed below

@@ -192,6 +192,24 @@ def test_an_animation_passes_when_small_and_is_refused_when_it_would_need_scalin
     assert _count() == 1
 
 
+@pytest.mark.parametrize("mode, fmt", [
+    ("I;16", "PNG"), ("1", "PNG"), ("L", "PNG"), ("P", "PNG"), ("RGBA", "PNG"), ("CMYK", "JPEG"),
+    ("L", "JPEG"), ("RGB", "WEBP"), ("RGBA", "WEBP"), ("P", "GIF"),
+])
+def test_every_kind_of_picture_comes_out_within_the_limits(mode, fmt):
+    """Scanners write 16-bit grey and one-bit PNGs, printers' files CMYK JPEGs."""
+    grey = Image.linear_gradient("L").resize((2400, 1800))
+    image = grey.convert("I").point(lambda v: v * 256).convert("I;16") if mode == "I;16" \
+        else grey.convert(mode)
+    ctype = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+    photo = photos.prepare(_encode(image, fmt), f"x.{fmt.lower()}", ctype[fmt])
+    stored = Image.open(io.BytesIO(photo.data))
+    assert stored.size == (photo.width, photo.height) == (1280, 960)
+    assert len(photo.data) <= photos.BUDGET and stored.mode in ("L", "RGB", "RGBA", "P")
+    darkest, lightest = stored.convert("L").getextrema()
+    assert darkest < 40 and lightest > 215  # the gradient is still there, not one colour
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
 def test_metadata_is_cut_out_of_png_and_webp_leaving_the_pixels(fmt):
     image = _noisy(300, 200, 20)
