@@ -550,7 +550,6 @@ class CountySeeder:
                           "mobile_where": "广东省东莞市" if mobile else None,
                           "mobile_contact": None, "is_exempt": exempt and index >= 3,
                           "exempt_reason": "年老体弱" if exempt and index >= 3 else None,
-                          "failed_logins": 0, "first_failed_at": None, "locked_until": None,
                           "last_login_at": None, "locale": None, "created_at": now,
                           "updated_at": now})
             member = {"id": ident, "index": index, "org_id": org_id, "branch": branch,
@@ -581,8 +580,7 @@ class CountySeeder:
                           "session_token": f"{rng.getrandbits(128):032x}", "is_admin": False,
                           "active": True, "status": "full", "org_id": org_id,
                           "is_mobile": False, "mobile_where": None, "mobile_contact": None,
-                          "is_exempt": False, "exempt_reason": None, "failed_logins": 0,
-                          "first_failed_at": None, "locked_until": None, "last_login_at": None,
+                          "is_exempt": False, "exempt_reason": None, "last_login_at": None,
                           "locale": None, "created_at": now, "updated_at": now})
             self.membership(ident, org_id, role)
         county_organiser = staff[-1][0]

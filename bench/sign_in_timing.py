@@ -1,12 +1,16 @@
 """Sign-in failures cost the same: time each kind of failure with the production hash.
 
 A locked account used to answer without checking the password (~23 ms against ~240 ms), so a
-timed sixth try after five wrong ones told whether a phone number had an account. This script
-times, over HTTP through the real view (CSRF and rate limit off), median and p90 of:
+timed sixth try after five wrong ones told whether a phone number had an account. Failures are
+now counted per number entered (``lms.auth.throttle``), so a number without an account locks
+too. This script times, over HTTP through the real view (CSRF and rate limit off), median and
+p90 of:
 
-  unknown        a number without an account
-  wrong          a wrong password for an existing account
-  locked         another account after it locked (wrong and right password)
+  unknown          a number without an account (its count cleared each round: never locked)
+  wrong            a wrong password for an existing account (likewise)
+  locked (wrong)   another account's number after it locked, a wrong password
+  locked (right)   the same, its right password
+  locked unknown   a number without an account after it locked
 
 Usage: .venv/bin/python bench/sign_in_timing.py [--repeat 15]
 It runs on a temporary SQLite database with scrypt (the production hash) and prints a table;
@@ -53,24 +57,29 @@ def main() -> int:
         assert response.status_code == 200, response.status_code  # a failure, not a sign-in
         return elapsed * 1000
 
-    unknown = "13700000000"
+    unknown, locked_unknown = "13700000000", "13700000001"
     kinds: dict[str, list[float]] = {"unknown": [], "wrong": [], "locked (wrong)": [],
-                                     "locked (right)": []}
-    timed(unknown, "warm-up-password")  # the dummy hash is made once per process
+                                     "locked (right)": [], "locked unknown": []}
+    timed("13700000009", "warm-up-password")  # the dummy hash is made once per process
     with app.app_context():
-        from lms.auth.models import User
+        from lms.auth import throttle
 
         locked, _ = create_user(phone="13900000002", name="锁定", password="tide-and-net-42")
         for _ in range(5):
             timed(locked.phone, "wrong-password")
+            timed(locked_unknown, "wrong-password")
+        for number in (locked.phone, locked_unknown):  # both read as locked
+            page = client.post("/login", data={"phone": number, "password": "x-x-x-x-x"})
+            assert "已暂时锁定" in page.get_data(as_text=True), number
         # interleaved, so that the machine's load drifts over every kind alike
         for _ in range(args.repeat):
             kinds["unknown"].append(timed(unknown, "wrong-password"))
             kinds["wrong"].append(timed(phone, "wrong-password"))
             kinds["locked (wrong)"].append(timed(locked.phone, "wrong-password"))
             kinds["locked (right)"].append(timed(locked.phone, "tide-and-net-42"))
-            fresh = db.session.get(User, user.id)  # keep "wrong" from locking
-            fresh.failed_logins, fresh.first_failed_at, fresh.locked_until = 0, None, None
+            kinds["locked unknown"].append(timed(locked_unknown, "wrong-password"))
+            throttle.clear(phone)  # keep "wrong" and "unknown" from locking
+            throttle.clear(unknown)
             db.session.commit()
     base = statistics.median(kinds["wrong"])
     worst = 0.0

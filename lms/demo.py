@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from sqlalchemy import select, update
 
+from lms.auth import throttle
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
 from lms.core.clock import utcnow
@@ -92,7 +93,7 @@ def create_demo(app: Flask, echo=click.echo) -> str:
                 db.session.add(Membership(user_id=user.id, org_id=orgs[code].id, role=role))
         user.password_hash = password_hash
         user.must_change_password = False
-        user.locked_until = None
+        throttle.clear(phone)  # a rerun lifts a demo account's lock
     # the demo trainer looks after the shipped courses (editor, question statistics)
     trainer = db.session.scalar(select(User).where(User.phone == TRAINER_PHONE))
     db.session.execute(update(Course).where(Course.owner_id.is_(None))

@@ -57,9 +57,6 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     #: 不作硬性要求 (条例第二十三条): old age or illness; study is brought to them
     is_exempt: Mapped[bool] = mapped_column(default=False)
     exempt_reason: Mapped[str | None] = mapped_column(String(120))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    first_failed_at: Mapped[datetime | None]
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     #: "zh_CN" or "en"; None follows the browser cookie / default
     locale: Mapped[str | None] = mapped_column(String(10))
@@ -80,3 +77,24 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.phone}>"
+
+
+class SignInThrottle(db.Model):
+    """Wrong passwords counted per phone number entered, whether or not an account has it
+    (``auth.throttle``): five within the window lock the number, and the sign-in page says so
+    with the time the lock lifts, alike for a member's number and anyone else's.
+
+    The number is kept only as ``key``, an HMAC of it under the app's secret key, so the table
+    does not list the numbers of people who are not members (a plain hash would not do: eleven
+    digits are guessed through in minutes).
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: failures since ``window_started_at`` (reset when the window has passed or the lock is set)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    #: rows whose last failure is older than the window and the lock together are swept
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)

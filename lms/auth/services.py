@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from lms.audit.services import record
+from lms.auth import throttle
 from lms.auth.models import FONT_SIZES, MEMBER_STATUSES, User, new_session_token
 from lms.auth.passwords import hash_password, one_time_code, password_problem, verify_password
 from lms.core.clock import utcnow
@@ -23,8 +24,21 @@ SIGN_IN_FAILED = N_("手机号或密码不正确。连续输错 5 次，账户�
 _DUMMY_HASH: dict[str, str] = {}
 
 
+#: what the sign-in page says once the number entered is locked (``time``: when it lifts, local)
+SIGN_IN_LOCKED = N_("密码输错次数太多，这个手机号已暂时锁定，请于 %(time)s 后再试。"
+                    "急需登录请找本支部书记解除锁定。")
+
+
 class SignInFailed(Exception):
     pass
+
+
+class SignInLocked(SignInFailed):
+    """The number entered is locked until ``until`` (naive UTC)."""
+
+    def __init__(self, until: datetime):
+        super().__init__(SIGN_IN_LOCKED)
+        self.until = until
 
 
 def normalize_phone(raw: str) -> str:
@@ -51,25 +65,22 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[method]
 
 
-def _count_failure(user: User, now, ip: str, why: str) -> bool:
-    """Count one failed proof of the password (sign-in or 修改密码) against the per-account
-    lockout; True when this failure locked the account (audited)."""
-    cfg = current_app.config
-    window = timedelta(minutes=cfg["LOCKOUT_WINDOW_MINUTES"])
-    if user.first_failed_at is None or now - user.first_failed_at > window:
-        user.first_failed_at, user.failed_logins = now, 0
-    user.failed_logins += 1
-    if user.failed_logins < cfg["LOCKOUT_THRESHOLD"]:
-        return False
-    user.locked_until = now + timedelta(minutes=cfg["LOCKOUT_MINUTES"])
-    user.failed_logins, user.first_failed_at = 0, None
-    record("auth.lockout", actor=user, ok=True, ip=ip,
-           detail={"minutes": cfg["LOCKOUT_MINUTES"], "after": why})
-    return True
+def _count_failure(user: User | None, phone: str, now, ip: str, why: str) -> datetime | None:
+    """Count one failed proof of a password (sign-in or 修改密码) against ``phone`` (the number
+    entered; the account's on 修改密码); returns when the number's lock lifts, or None. The
+    failure that sets the lock is audited as ``auth.lockout``, for any number alike."""
+    begin_write()
+    until, locked_now = throttle.count_failure(phone, now)
+    if locked_now:
+        record("auth.lockout", actor=user, ok=True, ip=ip,
+               actor_label=None if user else phone[:11],
+               detail={"minutes": current_app.config["LOCKOUT_MINUTES"], "after": why})
+    return until
 
 
-def is_locked(user: User, now=None) -> bool:
-    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+def lock_of(user: User, now=None) -> datetime | None:
+    """When the lock on ``user``'s number lifts, or None when it is not locked."""
+    return throttle.locked_until(user.phone, now or utcnow())
 
 
 def code_expired(user: User, now=None) -> bool:
@@ -91,12 +102,14 @@ def issue_one_time_code(user: User) -> str:
 
 
 def authenticate(phone: str, password: str, ip: str = "") -> User:
-    """Check a sign-in; count failures per account and lock after too many.
+    """Check a sign-in; count failures per number entered (``auth.throttle``) and lock it after
+    too many.
 
-    Raises SignInFailed with :data:`SIGN_IN_FAILED` for an unknown number, a wrong password, a
-    disabled or a locked account and an expired one-time code alike. Every outcome is audited,
-    and every failure costs the same: one password hash, one audit row, one commit, so that
-    timing does not tell a locked account (or an unknown number) from a wrong password.
+    Raises :class:`SignInLocked` (with the time the lock lifts) once the number is locked,
+    whether or not an account has it, and :class:`SignInFailed` with :data:`SIGN_IN_FAILED` for
+    an unknown number, a wrong password, a disabled account and an expired one-time code alike.
+    Every outcome is audited, and every failure costs the same: one password hash, one count,
+    one audit row, one commit, so that timing tells no kind of failure from another.
 
     A one-time code works once: signing in with it spends it (the session that used it is the
     only way left to choose the new password).
@@ -105,23 +118,22 @@ def authenticate(phone: str, password: str, ip: str = "") -> User:
     phone = normalize_phone(phone)
     user = db.session.scalar(select(User).where(User.phone == phone).with_for_update()) \
         if valid_phone(phone) else None
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        record("auth.login", ok=False, ip=ip, actor_label=phone[:11], detail={"why": "unknown"})
+    until = throttle.locked_until(phone, now)
+    checked = user.password_hash if user is not None else _dummy_hash()
+    right = verify_password(checked, password)
+    why = ("unknown" if user is None else "locked" if until else "password" if not right
+           else "disabled" if not user.active else "code_expired" if code_expired(user, now)
+           else None)
+    begin_write()  # SQLite: the write lock only now, not while hashing
+    if why is None and user.password_hash != checked:
+        why = "password"  # a one-time code spent by another sign-in meanwhile (SQLite)
+    if why is not None:
+        record("auth.login", actor=user, ok=False, ip=ip,
+               actor_label=None if user else phone[:11], detail={"why": why})
+        until = _count_failure(user, phone, now, ip, "login")
         db.session.commit()
-        raise SignInFailed(SIGN_IN_FAILED)
-    right = verify_password(user.password_hash, password)
-    if is_locked(user, now):
-        record("auth.login", actor=user, ok=False, ip=ip, detail={"why": "locked"})
-        db.session.commit()
-        raise SignInFailed(SIGN_IN_FAILED)
-    if not right or not user.active or code_expired(user, now):
-        why = ("password" if not right else "disabled" if not user.active else "code_expired")
-        record("auth.login", actor=user, ok=False, ip=ip, detail={"why": why})
-        _count_failure(user, now, ip, "login")
-        db.session.commit()
-        raise SignInFailed(SIGN_IN_FAILED)
-    user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
+        raise SignInLocked(until) if until else SignInFailed(SIGN_IN_FAILED)
+    throttle.clear(phone)
     user.last_login_at = now
     if user.must_change_password:
         # spent: nobody signs in with this code again, not even its owner
@@ -150,16 +162,20 @@ def change_password(user: User, current: str | None, new: str, ip: str = "") -> 
     """
     now = utcnow()
     if not user.must_change_password:
+        locked = lock_of(user, now)
         right = verify_password(user.password_hash, current or "")
-        if is_locked(user, now):
+        if locked:
             record("auth.password_change", actor=user, ok=False, ip=ip,
                    detail={"why": "locked"})
             db.session.commit()
             raise NotAllowed(N_("账户已锁定，请稍后再试。"))
         if not right:
+            begin_write()
+            # the account's row first, as a sign-in takes it, then the count: no deadlock
+            db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
             record("auth.password_change", actor=user, ok=False, ip=ip)
-            if _count_failure(user, now, ip, "password_change"):
-                user.session_token = new_session_token()
+            if _count_failure(user, user.phone, now, ip, "password_change"):
+                user.session_token = new_session_token()  # locked: the guessing session ends
             db.session.commit()
             raise ValidationFailed(N_("当前密码不正确。"))
     problem = password_problem(new, user.phone)
@@ -170,7 +186,7 @@ def change_password(user: User, current: str | None, new: str, ip: str = "") -> 
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.code_expires_at = None
-    user.failed_logins, user.first_failed_at = 0, None
+    throttle.clear(user.phone)
     user.session_token = new_session_token()
     record("auth.password_change", actor=user, ip=ip)
     db.session.commit()

@@ -1,5 +1,9 @@
 """Sign-in, sign-out and the user's own account page."""
+from datetime import datetime
+
+from babel.dates import format_skeleton
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import bindparam, select
@@ -36,6 +40,16 @@ def load_user(user_id: str):
     return user
 
 
+def lifts_at(until: datetime) -> str:
+    """When a lock lifts, in the deployment's zone (Asia/Shanghai): "16:38" today, with the date
+    on another day ("3月2日 16:38"; "Mar 2 16:38" in English)."""
+    local = to_user_timezone(until)
+    time = local.strftime("%H:%M")
+    if local.date() == to_user_timezone(utcnow()).date():
+        return time
+    return f"{format_skeleton('MMMd', local, locale=get_locale())} {time}"
+
+
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -51,6 +65,8 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.phone.data, form.password.data, ip=client_ip())
+        except services.SignInLocked as locked:
+            flash(_(services.SIGN_IN_LOCKED, time=lifts_at(locked.until)), "error")
         except services.SignInFailed as failure:
             flash(_(str(failure)), "error")
         else:

@@ -6,10 +6,12 @@ import re
 from sqlalchemy import func, select, update
 
 from lms.audit.services import record
+from lms.auth import throttle
 from lms.auth.models import MEMBER_STATUSES, User, new_session_token
 from lms.auth.services import issue_one_time_code
 from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from lms.core.i18n import N_
+from lms.database import begin_write
 from lms.extensions import db
 from lms.orgs.access import authorize, can, forget_memberships, memberships_of, scope_paths
 from lms.orgs.models import ALLOWED_PARENTS, ORG_KINDS, ROLES, Membership, Organization
@@ -220,9 +222,11 @@ def update_member(actor, user: User, *, name: str, status: str | None, org: Orga
 
 def unlock_account(actor, user: User, ip: str = "") -> None:
     """Lift a lock after too many wrong passwords (the member is standing beside the secretary
-    and now remembers it). The same people who may reset the password may lift it; audited."""
+    and now remembers it). The same people who may reset the password may lift it; audited.
+    The lock is on the member's number (``auth.throttle``): lifting it forgets its failures."""
     _authorize_person(actor, user, "reset_passwords")
-    user.locked_until, user.failed_logins, user.first_failed_at = None, 0, None
+    begin_write()
+    throttle.clear(user.phone)
     record("auth.unlock", actor=actor, target=user.phone, ip=ip)
     db.session.commit()
 
@@ -238,7 +242,7 @@ def reset_password(actor, user: User, ip: str = "") -> str:
     _authorize_person(actor, user, "reset_passwords")
     code = issue_one_time_code(user)
     user.session_token = new_session_token()
-    user.locked_until, user.failed_logins, user.first_failed_at = None, 0, None
+    throttle.clear(user.phone)
     record("auth.password_reset", actor=actor, target=user.phone, ip=ip)
     db.session.commit()
     return code

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.models import STATUS_LABELS
-from lms.auth.services import create_user, is_locked
+from lms.auth.services import create_user, lock_of
 from lms.core import staging
 from lms.core.errors import DomainError, ValidationFailed
 from lms.core.forms import EmptyForm, options
@@ -173,7 +173,7 @@ def member(user_id: int):
         can_assign=bool(role_form.org.choices and role_form.role.choices)
         and user.id != current_user.id,
         can_reset=services.reaches(current_user, user, "reset_passwords"), button=EmptyForm(),
-        locked_until=user.locked_until if is_locked(user) else None)
+        locked_until=lock_of(user))
 
 
 @bp.post("/members/<int:user_id>/reset-password")

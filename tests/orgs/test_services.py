@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from lms.audit.models import AuditLog
 from lms.auth.passwords import verify_password
+from lms.auth.services import SignInFailed, authenticate, lock_of
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.extensions import db
@@ -389,14 +390,16 @@ def test_update_member_validates(secretary, member, tree, changes, message):
 # ---- password resets --------------------------------------------------------------------------
 
 def test_secretary_resets_own_member(secretary, member):
-    member.failed_logins, member.locked_until = 3, utcnow() + timedelta(minutes=20)
-    db.session.commit()
+    for _ in range(5):
+        with pytest.raises(SignInFailed):
+            authenticate(member.phone, "not-the-password")
+    assert lock_of(member) is not None
     token = member.session_token
     code = services.reset_password(secretary, member, ip="10.5.5.5")
     assert len(code) == 10 and verify_password(member.password_hash, code)
     assert not verify_password(member.password_hash, PASSWORD)
     assert member.must_change_password and member.session_token != token
-    assert (member.failed_logins, member.locked_until) == (0, None)
+    assert lock_of(member) is None
     row = audit_rows()[-1]
     assert (row.action, row.target, row.actor_id, row.ip) == \
         ("auth.password_reset", member.phone, secretary.id, "10.5.5.5")
