@@ -34,6 +34,14 @@ def fail(phone, password="wrong-password"):
     return caught.value
 
 
+def counts_afresh(phone):
+    """Four more failures leave ``phone`` unlocked and the fifth locks it: a fresh count."""
+    for _ in range(4):
+        assert not isinstance(fail(phone), SignInLocked)
+    assert isinstance(fail(phone), SignInLocked)
+    return True
+
+
 def post(client, phone, password="wrong-password"):
     response = client.post("/login", data={"phone": phone, "password": password})
     assert response.status_code == 200
@@ -84,9 +92,7 @@ def test_a_sign_in_starts_the_count_again(member):
         fail(member.phone)
     assert authenticate(member.phone, PASSWORD) == member
     assert db.session.scalar(select(func.count()).select_from(SignInThrottle)) == 0
-    for _ in range(4):
-        assert not isinstance(fail(member.phone), SignInLocked)
-    assert lock_of(member) is None
+    assert counts_afresh(member.phone)
 
 
 def test_the_lock_lifts_and_the_count_starts_again(member):
@@ -100,9 +106,7 @@ def test_the_lock_lifts_and_the_count_starts_again(member):
                 timedelta(minutes=30)
         clock.tick(timedelta(minutes=20, seconds=1))
         assert lock_of(member) is None
-        for _ in range(4):
-            assert not isinstance(fail(member.phone), SignInLocked)
-        assert isinstance(fail(member.phone), SignInLocked)
+        assert counts_afresh(member.phone)
 
 
 def test_the_window_runs_from_the_first_failure(member):
@@ -110,9 +114,7 @@ def test_the_window_runs_from_the_first_failure(member):
         for _ in range(4):
             fail(member.phone)
         clock.tick(timedelta(minutes=15, seconds=1))  # the window of those four has passed
-        for _ in range(4):
-            assert not isinstance(fail(member.phone), SignInLocked)
-        assert isinstance(fail(member.phone), SignInLocked)
+        assert counts_afresh(member.phone)
 
 
 def test_stale_rows_are_swept(member):
@@ -137,8 +139,7 @@ def test_the_secretarys_unlock_clears_the_number(secretary, member):
         fail(member.phone)
     unlock_account(secretary, member)
     assert lock_of(member) is None
-    for _ in range(4):  # a fresh count, not the old one plus these
-        assert not isinstance(fail(member.phone), SignInLocked)
+    assert counts_afresh(member.phone)
 
 
 def _count_in_thread(app, phone):
