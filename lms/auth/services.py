@@ -19,7 +19,7 @@ from lms.extensions import db
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 #: one message for an unknown number, a wrong password and a locked account: no enumeration
-SIGN_IN_FAILED = N_("手机号或密码不正确。连续输错 5 次，账户会锁定 30 分钟。")
+SIGN_IN_FAILED = N_("手机号或密码不正确。连续输错 5 次，这个手机号会锁定 30 分钟。")
 #: a hash to check against when the number is unknown, so both paths take the same time
 _DUMMY_HASH: dict[str, str] = {}
 
