@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from contextlib import contextmanager
-from pathlib import Path
 
 import click
 from flask import Flask
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
 
 from lms.auth.models import User
 from lms.auth.services import create_user
+from lms.database import migration_lock
 from lms.extensions import db
 
 ADMIN_PHONE = "13900000000"
@@ -38,40 +37,9 @@ def upgrade_database(app: Flask) -> None:
     upgrade()
 
 
-#: the PostgreSQL advisory lock that lets one node at a time migrate and set up
-MIGRATION_LOCK = 0x6669656C  # "fiel"
-
-
-@contextmanager
-def migration_lock(app: Flask):
-    """Held while a node migrates and sets up the database, so that nodes starting together
-    migrate once: the others wait, then find nothing left to do. PostgreSQL: an advisory lock
-    on a connection of its own; SQLite: an exclusive lock on a file beside the instance."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                                   {"key": MIGRATION_LOCK})
-                connection.commit()
-        return
-    import fcntl
-
-    path = Path(app.instance_path) / ".migrate.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ensure_ready(app: Flask, echo=click.echo) -> bool:
     """Bring the database to the newest revision; on a new one, set it up. True when new.
-    Nodes starting at once take turns (:func:`migration_lock`)."""
+    Nodes starting at once take turns (:func:`lms.database.migration_lock`)."""
     with migration_lock(app):
         return _ensure_ready(app, echo)
 

@@ -3,12 +3,15 @@ Flask-Migrate bound where migrations run."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -45,6 +48,56 @@ def bind_migrate(app: Flask) -> None:
     from lms.extensions import db
 
     Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+
+
+#: the PostgreSQL advisory lock that lets one process at a time migrate and set up
+MIGRATION_LOCK = 0x6669656C  # "fiel"
+_lock_held: ContextVar[bool] = ContextVar("fieldside_migration_lock_held", default=False)
+
+
+@contextmanager
+def migration_lock(app: Flask) -> Iterator[None]:
+    """Held while a process migrates (and, on a first start, sets up) the database, so that
+    nodes starting together, or ``flask db upgrade`` run on two nodes at once, migrate once: the
+    others wait, then find nothing left to do. PostgreSQL: an advisory lock on a connection of
+    its own; SQLite: an exclusive lock on a file in the instance folder.
+
+    Taken by ``bootstrap.ensure_ready`` and by ``migrations/env.py`` (every Alembic command that
+    touches the database: ``flask db upgrade``, ``downgrade``, ``stamp``, ``flask_migrate``'s
+    functions). Re-entrant within a process: the first start's migration, inside
+    ``ensure_ready``'s lock, does not wait for itself.
+    """
+    if _lock_held.get():
+        yield
+        return
+    from lms.extensions import db
+
+    reset = _lock_held.set(True)
+    try:
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
+                connection.commit()
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                       {"key": MIGRATION_LOCK})
+                    connection.commit()
+            return
+        import fcntl
+
+        path = Path(app.instance_path) / ".migrate.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        _lock_held.reset(reset)
 
 
 @click.command("db", add_help_option=False,

@@ -4,6 +4,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from lms.database import migration_lock
+
 logger = logging.getLogger("alembic.env")
 config = context.config
 db = current_app.extensions["migrate"].db
@@ -27,7 +29,10 @@ def run_migrations_online():
             directives[:] = []
             logger.info("No changes in schema detected.")
 
-    with engine.connect() as connection:
+    # one process at a time: `flask db upgrade` started on two nodes at once migrates once
+    # (the other waits, then finds the database at head); within the first start's own lock
+    # (bootstrap.ensure_ready) this does not wait again
+    with migration_lock(current_app), engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata,
                           process_revision_directives=skip_empty, **configure_args)
         with context.begin_transaction():

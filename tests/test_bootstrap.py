@@ -1,13 +1,24 @@
-"""First start and the demo: what a newcomer gets from `python run.py [--demo]`."""
+"""First start and the demo: what a newcomer gets from `python run.py [--demo]`; migrations
+run by several nodes at once."""
+import fcntl
+import os
 import re
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from lms import create_app
 from lms.auth.models import User
 from lms.auth.passwords import verify_password
 from lms.bootstrap import ensure_ready
 from lms.courses.models import Course
+from lms.database import MIGRATION_LOCK
 from lms.demo import ACCOUNTS, TRAINER_PHONE, create_demo
 from lms.extensions import db
 from lms.orgs.access import can
@@ -81,36 +92,44 @@ STARTER = """
 import sys
 from lms import create_app
 from lms.bootstrap import ensure_ready
+from lms.database import MIGRATION_LOCK
 app = create_app()
 with app.app_context():
     print("new" if ensure_ready(app, echo=lambda *a, **k: None) else "ready")
 """
 
 
+@contextmanager
+def new_database(tmp_path):
+    """A database nobody has set up: a scratch PostgreSQL database beside TEST_DATABASE_URL's
+    (dropped afterwards), or a SQLite file in tmp_path. Yields its URL."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    scratch = f"fieldside_boot_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + scratch
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+
+def node_env(tmp_path, database: str) -> dict:
+    (tmp_path / "courses").mkdir(exist_ok=True)
+    return dict(os.environ, DATABASE_URL=database, FIELDSIDE_INSTANCE=str(tmp_path / "inst"),
+                FIELDSIDE_COURSES=str(tmp_path / "courses"), SECRET_KEY="x")
+
+
 def test_nodes_starting_together_migrate_and_set_up_once(tmp_path):
     """Two nodes starting at the same time on a new database: one migrates and creates the
     administrator, the other waits for it and finds the work done (issue 14)."""
-    import os
-    import subprocess
-    import sys
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    scratch = None
-    if url.startswith("postgresql"):
-        scratch = f"fieldside_boot_{uuid.uuid4().hex[:8]}"
-        admin_engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{scratch}"'))
-        database = url.rsplit("/", 1)[0] + "/" + scratch
-    else:
-        database = f"sqlite:///{tmp_path / 'shared.db'}"
-    (tmp_path / "courses").mkdir()
-    env = dict(os.environ, DATABASE_URL=database, FIELDSIDE_INSTANCE=str(tmp_path / "inst"),
-               FIELDSIDE_COURSES=str(tmp_path / "courses"), SECRET_KEY="x")
-    try:
+    with new_database(tmp_path) as database:
+        env = node_env(tmp_path, database)
         starters = [subprocess.Popen([sys.executable, "-c", STARTER], env=env, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                     for _ in range(2)]
@@ -122,8 +141,62 @@ def test_nodes_starting_together_migrate_and_set_up_once(tmp_path):
             assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
             assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
         engine.dispose()
-    finally:
-        if scratch:
-            with admin_engine.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-            admin_engine.dispose()
+
+
+def _advisory_waiters(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )).scalar()
+
+
+def _flock_waiters(path: Path) -> int:
+    inode = f":{path.stat().st_ino} "
+    return sum(1 for line in Path("/proc/locks").read_text().splitlines()
+               if "-> FLOCK" in line and inode in line)
+
+
+def test_flask_db_upgrade_on_two_nodes_at_once_waits_for_the_migration_lock(tmp_path):
+    """`flask db upgrade` run by hand on two nodes at once takes the same lock as the first
+    start (migrations/env.py): while something else holds it both wait, then one migrates and
+    the other finds the database at head (issue 14). Without the lock they race to create the
+    same tables."""
+    with new_database(tmp_path) as database:
+        env = node_env(tmp_path, database)
+        flask = [str(Path(sys.executable).parent / "flask"), "--app", "run.py", "db", "upgrade"]
+        root = Path(__file__).resolve().parent.parent
+        engine = create_engine(database)
+        holder = engine.connect()
+        lock_file = tmp_path / "inst" / ".migrate.lock"
+        if engine.dialect.name == "postgresql":
+            holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            waiters = partial(_advisory_waiters, engine)
+        else:
+            lock_file.parent.mkdir(parents=True, exist_ok=True)
+            handle = lock_file.open("a")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            waiters = partial(_flock_waiters, lock_file)
+        nodes = [subprocess.Popen(flask, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 120
+            while waiters() < 2:
+                finished = [n.returncode for n in nodes if n.poll() is not None]
+                assert not finished, f"an upgrade ran without waiting for the lock: {finished}"
+                assert time.monotonic() < deadline, "the upgrades never queued for the lock"
+                time.sleep(0.2)
+            assert not inspect(engine).has_table("alembic_version")
+        finally:
+            if engine.dialect.name == "postgresql":
+                holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+            holder.close()
+        outcomes = [n.communicate(timeout=180) for n in nodes]
+        assert [n.returncode for n in nodes] == [0, 0], outcomes
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+            assert inspect(connection).has_table("users")
+        engine.dispose()
