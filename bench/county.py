@@ -208,9 +208,26 @@ class Loader:
                 self.counts[table.name] += len(rows)
         self.pending = 0
 
+    def _defaults(self, table, given) -> dict:
+        """The Python-side defaults of the columns a row leaves out (COPY applies none), so that
+        a column added to a model later does not break the seeding."""
+        out = {}
+        for column in table.columns:
+            default = column.default
+            if column.name in given or default is None or column.primary_key:
+                continue
+            if default.is_scalar:
+                out[column.name] = default.arg
+            elif default.is_callable:
+                out[column.name] = default.arg(None)
+        return out
+
     def _write(self, table, rows: list[dict]) -> None:
         from sqlalchemy import JSON, insert
 
+        missing = self._defaults(table, rows[0])
+        if missing:
+            rows = [{**missing, **row} for row in rows]
         if not self.pg:
             with self.engine.begin() as conn:
                 conn.execute(insert(table), rows)
