@@ -1,7 +1,7 @@
 """Every domain's models, for Alembic and `flask shell`."""
 from lms.audit.models import AuditLog  # noqa: F401
 from lms.auth.models import User  # noqa: F401
-from lms.authoring.models import CourseAuthor  # noqa: F401
+from lms.authoring.models import CourseAuthor, LessonDraft  # noqa: F401
 from lms.core.receipts import SyncReceipt  # noqa: F401
 from lms.courses.models import Course, Lesson, MediaFile  # noqa: F401
 from lms.meetings.models import Attendance, HomeVisit, Meeting  # noqa: F401

@@ -202,6 +202,8 @@ EXPECTED: dict[str, str] = {
         'L.D.D.D...',
     'authoring.archive_lesson POST /authoring/courses/<int:course_id>/lessons/<int:lesson_id>/archive':
         'L.D.D.D...',
+    'authoring.changes GET /authoring/courses/<int:course_id>/changes':
+        'LDDODDDDDO',
     'authoring.course GET /authoring/courses/<int:course_id>':
         'LDDODDDDDO',
     'authoring.course POST /authoring/courses/<int:course_id>':
@@ -209,6 +211,8 @@ EXPECTED: dict[str, str] = {
     'authoring.create_check POST /authoring/courses/<int:course_id>/lessons/<int:lesson_id>/check':
         'L.D.D.D...',
     'authoring.create_final POST /authoring/courses/<int:course_id>/final':
+        'L.D.D.D...',
+    'authoring.discard_changes POST /authoring/courses/<int:course_id>/changes/discard':
         'L.D.D.D...',
     'authoring.export_pack GET /authoring/courses/<int:course_id>/pack.zip':
         'LDDODDDDDO',
@@ -243,6 +247,8 @@ EXPECTED: dict[str, str] = {
     'authoring.preview POST /authoring/courses/<int:course_id>/lessons/<int:lesson_id>/preview':
         'L.D.D.D...',
     'authoring.publish POST /authoring/courses/<int:course_id>/publish':
+        'L.D.D.D...',
+    'authoring.publish_changes POST /authoring/courses/<int:course_id>/changes/publish':
         'L.D.D.D...',
     'authoring.question GET /authoring/courses/<int:course_id>/quizzes/<int:quiz_id>/questions/<int:question_id>':
         'LDDODDDDDO',

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "authoring.course.update": N_("修改课程"),
     "authoring.course.publish": N_("发布课程"),
     "authoring.course.unpublish": N_("撤回课程"),
+    "authoring.course.publish_changes": N_("发布修改"),
+    "authoring.course.discard_changes": N_("放弃修改"),
     "authoring.course.export": N_("导出课程包"),
     "authoring.author.add": N_("添加合作讲师"),
     "authoring.author.remove": N_("移除合作讲师"),

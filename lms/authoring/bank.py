@@ -64,14 +64,17 @@ def ensure_final_quiz(actor, course: Course, ip: str = "", commit: bool = True) 
 
 
 def ensure_check(actor, lesson: Lesson, ip: str = "", commit: bool = True) -> Quiz:
-    """The lesson's check (all questions right to pass until a mastery rule is set)."""
+    """The lesson's check (all questions right to pass until a mastery rule is set). It is
+    archived while its lesson is (a lesson added to a published course, until 发布修改)."""
+    lesson = getattr(lesson, "lesson", lesson)  # a drafts.Working
     course = db.session.get(Course, lesson.course_id)
     ensure_editor(actor, course)
     begin_write()
     quiz = lesson_check(lesson)
     if quiz is None:
         quiz = Quiz(course_id=course.id, lesson_id=lesson.id, mastery_required=None,
-                    pass_percent=0, draw=0, max_attempts=0, time_limit_minutes=0, review=True)
+                    pass_percent=0, draw=0, max_attempts=0, time_limit_minutes=0, review=True,
+                    archived=lesson.archived)
         db.session.add(quiz)
         db.session.flush()
         record("authoring.quiz.create", actor=actor, target=f"{course.slug}/{lesson.key}", ip=ip)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 
 from lms.audit.services import record
+from lms.authoring import drafts
 from lms.authoring.bank import ensure_check, ensure_final_quiz, final_quiz, lesson_check
 from lms.authoring.permissions import ensure_editor
 from lms.core.errors import ValidationFailed
@@ -87,15 +88,16 @@ def read_bank(fmt: str, data: bytes) -> ReadResult:
 
 
 def target_label(course: Course, target: str) -> tuple[str, Lesson | None]:
-    """``final`` or a live lesson's key → (label, lesson). Raises ValidationFailed."""
+    """``final`` or a live lesson's key (as the editor sees it: a lesson added to a published
+    course counts before 发布修改) → (label, lesson). Raises ValidationFailed."""
     if target == "final":
         return "结业测验", None
     lesson = db.session.scalar(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.key == target, Lesson.archived.is_(False)))
-    if lesson is None:
+        Lesson.course_id == course.id, Lesson.key == target))
+    if lesson is None or drafts.working(lesson).archived:
         raise ValidationFailed(N_("本课程没有代号为 %(key)s 的课（可用 final 或某一课的代号）。"),
                                key=target)
-    return f"《{lesson.title}》随堂测验", lesson
+    return f"《{drafts.working(lesson).title}》随堂测验", lesson
 
 
 def plan_import(course: Course, target: str, data: bytes, filename: str = "", fmt: str = "",
@@ -188,7 +190,7 @@ def _system_quiz(course: Course, lesson: Lesson | None):
                     max_attempts=3 if lesson is None else 0, time_limit_minutes=0, review=True)
         db.session.add(quiz)
         db.session.flush()
-    quiz.archived = False
+    quiz.archived = lesson.archived if lesson is not None else False  # see bank.ensure_check
     return quiz
 
 

@@ -12,9 +12,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lms.audit.services import record
+from lms.authoring.drafts import working_lessons
+from lms.authoring.models import LessonDraft
 from lms.core.clock import utcnow
 from lms.core.errors import NotFound, ValidationFailed
 from lms.core.i18n import N_
@@ -114,6 +116,9 @@ def import_pack(pack: Pack, folder: Path, actor=None, ip: str = "",
         db.session.add(course)
     else:
         course.version += 1
+        # the pack is the course now: unpublished changes made in the editor give way to it
+        dropped = db.session.execute(delete(LessonDraft).where(
+            LessonDraft.course_id == course.id)).rowcount
     course.title, course.summary, course.category = pack.title, pack.summary, pack.category
     course.required, course.credit_hours = pack.required, pack.credit_hours
     course.audience_org_id = audience.id if audience else None
@@ -128,7 +133,8 @@ def import_pack(pack: Pack, folder: Path, actor=None, ip: str = "",
     _sync_quizzes(course, pack, lessons)
     record("course.import", actor=actor, target=pack.slug, ip=ip,
            actor_label=None if actor else "system",
-           detail={"version": course.version, "created": created})
+           detail={"version": course.version, "created": created,
+                   **({"drafts_dropped": dropped} if not created and dropped else {})})
     if commit:
         db.session.commit()
     return ImportOutcome(course=course, changed=True, created=created)
@@ -241,11 +247,12 @@ def _sync_questions(course, quiz, items, existing, seen) -> None:
 # ---- export ---------------------------------------------------------------------------------
 
 def course_to_pack(course: Course) -> tuple[Pack, dict[str, bytes]]:
-    """The course as a Pack (live lessons and questions only) and its media bytes by path."""
-    lessons = list(db.session.scalars(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.archived.is_(False)).order_by(Lesson.position)))
-    quizzes = list(db.session.scalars(select(Quiz).where(
-        Quiz.course_id == course.id, Quiz.archived.is_(False))))
+    """The course as a Pack (live lessons and questions only) and its media bytes by path. The
+    lessons are the editor's: unpublished changes included (``drafts.working_lessons``)."""
+    lessons = working_lessons(course)
+    # a check goes with its live lesson (one added since publishing is archived until then)
+    quizzes = [quiz for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))
+               if quiz.lesson_id is not None or not quiz.archived]
     questions = list(db.session.scalars(select(Question).where(
         Question.course_id == course.id, Question.archived.is_(False))
         .order_by(Question.position)))

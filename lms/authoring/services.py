@@ -1,20 +1,26 @@
 """Writes to courses, lessons and co-authors from the web editor. Each ends in one commit.
 
 Every function takes the acting user first, checks :func:`ensure_editor` itself and records an
-audit row. Published courses stay published while they are edited (members see the change at
-once; each lesson and question counts its own versions); publishing again bumps the course
-version. Past attempts keep their own snapshots, so nothing here can change them.
+audit row. A published course stays published while it is edited: its lesson changes (text,
+title, minutes, audio, order, archiving, new lessons) wait in lesson drafts (``drafts.py``) until
+:func:`publish_changes`, so members never read a half-edited lesson; :func:`discard_changes`
+drops them. Questions and quiz settings apply at once: attempts keep their own snapshots of the
+questions and rules, so nothing here changes an attempt under way or past. Every publish bumps
+the course version.
 """
 from __future__ import annotations
 
 import re
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from lms.audit.services import record
 from lms.auth.models import User
-from lms.authoring.models import CourseAuthor
+from lms.authoring import drafts
+from lms.authoring.drafts import Working
+from lms.authoring.models import CourseAuthor, LessonDraft
 from lms.authoring.permissions import can_manage_authors, ensure_editor, is_author
 from lms.core.clock import utcnow
 from lms.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -122,29 +128,31 @@ def live_lessons(course: Course) -> list[Lesson]:
         Lesson.course_id == course.id, Lesson.archived.is_(False)).order_by(Lesson.position)))
 
 
-def study_minutes(course: Course) -> int:
+def study_minutes(course: Course, lessons: list | None = None) -> int:
     """The minutes the 学时 rule counts (``lms/courses/packs/review.py``, the same rule as for
     packs): live lessons' minutes, one minute per question a member answers (each live lesson
-    check's questions, the final quiz's draw), and the course's stated extra time."""
-    lessons = db.session.scalar(select(func.coalesce(func.sum(Lesson.minutes), 0)).where(
-        Lesson.course_id == course.id, Lesson.archived.is_(False)))
+    check's questions, the final quiz's draw), and the course's stated extra time. ``lessons``:
+    the live lessons to count (the editor's working copy); by default the published ones."""
+    lessons = live_lessons(course) if lessons is None else lessons
+    live = {lesson.id for lesson in lessons}
     counts = db.session.execute(
-        select(Quiz.lesson_id, Quiz.draw, func.count(Question.id))
+        select(Quiz.lesson_id, Quiz.draw, Quiz.archived, func.count(Question.id))
         .join(Question, Question.quiz_id == Quiz.id)
-        .outerjoin(Lesson, Lesson.id == Quiz.lesson_id)
-        .where(Quiz.course_id == course.id, Quiz.archived.is_(False),
-               Question.archived.is_(False), func.coalesce(Lesson.archived, False).is_(False))
-        .group_by(Quiz.id, Quiz.lesson_id, Quiz.draw)).all()
+        .where(Quiz.course_id == course.id, Question.archived.is_(False))
+        .group_by(Quiz.id, Quiz.lesson_id, Quiz.draw, Quiz.archived)).all()
+    # a check counts with its live lesson; the final quiz unless it is archived
     answered = sum(count if lesson_id is not None else min(draw or count, count)
-                   for lesson_id, draw, count in counts)
+                   for lesson_id, draw, archived, count in counts
+                   if (lesson_id in live if lesson_id is not None else not archived))
     extra = course.credit_extra_minutes if course.credit_extra_reason else 0
-    return int(lessons) + review.QUESTION_MINUTES * answered + (extra or 0)
+    return sum(lesson.minutes for lesson in lessons) + review.QUESTION_MINUTES * answered \
+        + (extra or 0)
 
 
-def hours_problems(course: Course, credit_hours: float) -> list[str]:
+def hours_problems(course: Course, credit_hours: float, lessons: list | None = None) -> list[str]:
     """The 学时 rule: a course credits at most one 学时 per 45 minutes of study, to the
     nearest half."""
-    minutes = study_minutes(course)
+    minutes = study_minutes(course, lessons)
     limit = review.hours_for(minutes)
     if float(credit_hours) > limit:
         return [f"学时不能超过 {limit:g}：课文阅读时间加答题时间共约 {minutes} 分钟，"
@@ -152,9 +160,11 @@ def hours_problems(course: Course, credit_hours: float) -> list[str]:
     return []
 
 
-def publish_problems(course: Course) -> list[str]:
-    """What keeps ``course`` from being published (empty when it may be)."""
-    lessons = live_lessons(course)
+def publish_problems(course: Course, lessons: list | None = None) -> list[str]:
+    """What keeps ``course`` from being published (empty when it may be); ``lessons``: the live
+    lessons to check (the editor's working copy, ``drafts.working_lessons``), by default the
+    published ones."""
+    lessons = live_lessons(course) if lessons is None else lessons
     problems = []
     if not lessons:
         problems.append(N_("课程至少要有一课。"))
@@ -166,16 +176,17 @@ def publish_problems(course: Course) -> list[str]:
         .where(Question.course_id == course.id, Question.archived.is_(False))
         .group_by(Question.quiz_id)).all())
     titles = {lesson.id: lesson.title for lesson in lessons}
-    for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id,
-                                                      Quiz.archived.is_(False))):
+    for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id)):
         count = counts.get(quiz.id, 0)
+        if quiz.lesson_id is None and quiz.archived:
+            continue
         if quiz.lesson_id is None:
             if quiz.draw > count:
                 problems.append(f"结业测验每次抽 {quiz.draw} 题，但题库只有 {count} 题。")
         elif quiz.lesson_id in titles and (quiz.mastery_required or 0) > count:
             problems.append(f"《{titles[quiz.lesson_id]}》的随堂测验要求答对 "
                             f"{quiz.mastery_required} 题，但只有 {count} 题。")
-    problems += hours_problems(course, course.credit_hours)
+    problems += hours_problems(course, course.credit_hours, lessons)
     return problems
 
 
@@ -195,12 +206,100 @@ def publish_course(actor, course: Course, ip: str = "") -> None:
 
 
 def unpublish_course(actor, course: Course, ip: str = "") -> None:
-    """Back to draft: members no longer see it; their records stay."""
+    """Back to draft: members no longer see it; their records stay. Unpublished changes become
+    the draft course's own text (nobody reads it now; publishing checks it again)."""
     ensure_editor(actor, course)
     if course.status != "published":
         raise Conflict(N_("这门课程没有发布。"))
+    begin_write()
+    folded = _apply_drafts(course, drafts.pending(course))
     course.status = "draft"
-    record("authoring.course.unpublish", actor=actor, target=course.slug, ip=ip)
+    record("authoring.course.unpublish", actor=actor, target=course.slug, ip=ip,
+           detail={"changes": folded} if folded else None)
+    db.session.commit()
+
+
+def _apply_drafts(course: Course, pending: dict) -> dict[str, list[str]]:
+    """Copy each lesson draft onto its lesson (its HTML rendered again, for media uploaded
+    since), keep each check archived with its lesson, delete the drafts. Returns the changed
+    fields by lesson key. The caller commits."""
+    if not pending:
+        return {}
+    lessons = {lesson.id: lesson for lesson in db.session.scalars(
+        select(Lesson).where(Lesson.id.in_(pending)))}
+    checks = {quiz.lesson_id: quiz for quiz in db.session.scalars(
+        select(Quiz).where(Quiz.lesson_id.in_(pending)))}
+    urls = media_urls(course)
+    changes = {}
+    for lesson_id, draft in pending.items():
+        lesson = lessons[lesson_id]
+        draft.html = render_markdown(draft.body, urls)
+        changed = drafts.changed_fields(lesson, draft)
+        if changed:
+            for name in drafts.FIELDS:
+                setattr(lesson, name, getattr(draft, name))
+            lesson.version += 1
+            changes[lesson.key] = changed
+        if lesson_id in checks:
+            checks[lesson_id].archived = lesson.archived
+        db.session.delete(draft)
+    db.session.flush()
+    for position, lesson in enumerate(live_lessons(course), start=1):
+        lesson.position = position
+    return changes
+
+
+def publish_changes(actor, course: Course, ip: str = "") -> dict[str, list[str]]:
+    """发布修改: members get the course's lesson drafts, after the same checks as publishing
+    (every live lesson has text, the checks and the final quiz have their questions, the 学时
+    rule over the course as it will be). Bumps the course version. Returns the changed fields
+    by lesson key; nothing changes when a check fails."""
+    ensure_editor(actor, course)
+    begin_write()
+    if not drafts.drafting(course):
+        raise Conflict(N_("这门课程没有发布，修改已经直接生效。"))
+    pending = drafts.pending(course)
+    if not pending:
+        raise Conflict(N_("没有未发布的修改。"))
+    changes = _apply_drafts(course, pending)
+    problems = publish_problems(course)
+    if problems:
+        db.session.rollback()
+        raise ValidationFailed(N_("修改还不能发布："), problems)
+    course.version += 1
+    course.published_at = utcnow()
+    record("authoring.course.publish_changes", actor=actor, target=course.slug, ip=ip,
+           detail={"version": course.version, "lessons": changes})
+    db.session.commit()
+    return changes
+
+
+def discard_changes(actor, course: Course, ip: str = "") -> None:
+    """放弃修改: drop the course's lesson drafts; a lesson added since publishing goes (kept
+    archived instead when something already points at it)."""
+    ensure_editor(actor, course)
+    begin_write()
+    pending = drafts.pending(course)
+    if not pending:
+        raise Conflict(N_("没有未发布的修改。"))
+    new = [draft.lesson_id for draft in pending.values() if draft.is_new]
+    for draft in pending.values():
+        db.session.delete(draft)
+    db.session.flush()
+    keys = dict(db.session.execute(select(Lesson.id, Lesson.key).where(
+        Lesson.id.in_(pending))).all())
+    for lesson_id in new:
+        try:
+            with db.session.begin_nested():
+                check = db.session.scalar(select(Quiz.id).where(Quiz.lesson_id == lesson_id))
+                if check is not None:
+                    db.session.execute(delete(Question).where(Question.quiz_id == check))
+                    db.session.execute(delete(Quiz).where(Quiz.id == check))
+                db.session.execute(delete(Lesson).where(Lesson.id == lesson_id))
+        except IntegrityError:  # something points at it: it stays archived, as members had it
+            pass
+    record("authoring.course.discard_changes", actor=actor, target=course.slug, ip=ip,
+           detail={"lessons": sorted(keys.values())})
     db.session.commit()
 
 
@@ -223,13 +322,29 @@ def _check_lesson(title: str, minutes: int) -> str:
     return title
 
 
+def _live_count(course: Course) -> int:
+    """Live lessons as the editor sees them (with unpublished changes)."""
+    if drafts.drafting(course):
+        return len(drafts.working_lessons(course))
+    return len(live_lessons(course))
+
+
+def _next_position(course: Course) -> int:
+    """After every lesson of the course, drafts' positions included."""
+    return max(db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0)).where(
+        Lesson.course_id == course.id)), db.session.scalar(
+        select(func.coalesce(func.max(LessonDraft.position), 0)).where(
+            LessonDraft.course_id == course.id))) + 1
+
+
 def add_lesson(actor, course: Course, *, title: str, minutes: int = 5, key: str = "",
                ip: str = "") -> Lesson:
-    """A new lesson at the end of the course (``key`` blank: one is made from the title)."""
+    """A new lesson at the end of the course (``key`` blank: one is made from the title). In a
+    published course it is an unpublished change: archived for members, live in its draft."""
     ensure_editor(actor, course)
     title = _check_lesson(title, minutes)
     begin_write()
-    if len(live_lessons(course)) >= MAX_LESSONS:
+    if _live_count(course) >= MAX_LESSONS:
         raise ValidationFailed(N_("一门课程最多 %(n)d 课。"), n=MAX_LESSONS)
     key = (key or "").strip().lower()
     if key and not LESSON_ID.fullmatch(key):
@@ -237,13 +352,18 @@ def add_lesson(actor, course: Course, *, title: str, minutes: int = 5, key: str 
     if key and db.session.scalar(select(Lesson.id).where(
             Lesson.course_id == course.id, Lesson.key == key)) is not None:
         raise Conflict(N_("本课程已有代号为 %(key)s 的课。"), key=key)
-    position = db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0)).where(
-        Lesson.course_id == course.id)) + 1
+    position = _next_position(course)
+    hidden = drafts.drafting(course)
     lesson = Lesson(course_id=course.id, key=key or _lesson_key(course, title), position=position,
-                    title=title, minutes=int(minutes), body="", html="", version=1)
+                    title=title, minutes=int(minutes), body="", html="", version=1,
+                    archived=hidden)
     db.session.add(lesson)
     db.session.flush()
-    record("authoring.lesson.add", actor=actor, target=f"{course.slug}/{lesson.key}", ip=ip)
+    if hidden:
+        draft = drafts.draft_of(lesson)
+        draft.archived, draft.is_new = False, True
+    record("authoring.lesson.add", actor=actor, target=f"{course.slug}/{lesson.key}", ip=ip,
+           detail={"draft": True} if hidden else None)
     db.session.commit()
     return lesson
 
@@ -264,10 +384,12 @@ def preview_html(course: Course, body: str) -> str:
     return render_markdown(body or "", media_urls(course))
 
 
-def update_lesson(actor, lesson: Lesson, *, title: str, minutes: int, body: str,
+def update_lesson(actor, lesson: Lesson | Working, *, title: str, minutes: int, body: str,
                   audio: str | None, ip: str = "") -> bool:
-    """Save the lesson; its HTML is rendered here, once. Returns whether anything changed
-    (then the lesson version went up)."""
+    """Save the lesson; its HTML is rendered here, once. Returns whether anything changed. In a
+    draft course the lesson changes (its version goes up); in a published one its draft does
+    (members keep the published text until :func:`publish_changes`)."""
+    lesson = drafts.unwrap(lesson)
     course = db.session.get(Course, lesson.course_id)
     ensure_editor(actor, course)
     title = _check_lesson(title, minutes)
@@ -282,6 +404,19 @@ def update_lesson(actor, lesson: Lesson, *, title: str, minutes: int, body: str,
         raise ValidationFailed(N_("所选的音频不是本课程的音频文件。"))
     html = preview_html(course, body)
     new = dict(title=title, minutes=int(minutes), body=body, audio=audio, html=html)
+    if drafts.drafting(course):
+        begin_write()
+        current = drafts.working(lesson)
+        changed = sorted(k for k, v in new.items() if getattr(current, k) != v)
+        if changed:
+            draft = drafts.draft_of(lesson, current.draft)
+            for name, value in new.items():
+                setattr(draft, name, value)
+            drafts.settle(lesson, draft)
+            record("authoring.lesson.update", actor=actor, target=f"{course.slug}/{lesson.key}",
+                   ip=ip, detail={"changed": changed, "draft": True})
+            db.session.commit()
+        return bool(changed)
     changed = sorted(k for k, v in new.items() if getattr(lesson, k) != v)
     if changed:
         for name, value in new.items():
@@ -294,7 +429,8 @@ def update_lesson(actor, lesson: Lesson, *, title: str, minutes: int, body: str,
 
 
 def rerender_lessons(course: Course, path: str) -> None:
-    """After a media upload: lessons naming ``path`` get their HTML again (caller commits)."""
+    """After a media upload: lessons and lesson drafts naming ``path`` get their HTML again
+    (caller commits)."""
     urls = media_urls(course)
     for lesson in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)):
         if path in lesson.body:
@@ -302,14 +438,20 @@ def rerender_lessons(course: Course, path: str) -> None:
             if html != lesson.html:
                 lesson.html = html
                 lesson.version += 1
+    for draft in drafts.pending(course).values():
+        if path in draft.body:
+            draft.html = render_markdown(draft.body, urls)
 
 
-def move_lesson(actor, lesson: Lesson, direction: str, ip: str = "") -> None:
-    """Swap the lesson with its live neighbour ``up`` or ``down``."""
+def move_lesson(actor, lesson: Lesson | Working, direction: str, ip: str = "") -> None:
+    """Swap the lesson with its live neighbour ``up`` or ``down`` (in a published course, in
+    the lessons' drafts)."""
+    lesson = drafts.unwrap(lesson)
     course = db.session.get(Course, lesson.course_id)
     ensure_editor(actor, course)
     begin_write()
-    lessons = live_lessons(course)
+    drafting = drafts.drafting(course)
+    lessons = drafts.working_lessons(course) if drafting else live_lessons(course)
     index = next((i for i, item in enumerate(lessons) if item.id == lesson.id), None)
     if index is None:
         raise NotFound(N_("这一课已归档。"))
@@ -318,31 +460,44 @@ def move_lesson(actor, lesson: Lesson, direction: str, ip: str = "") -> None:
         return
     lessons[index], lessons[other] = lessons[other], lessons[index]
     for position, item in enumerate(lessons, start=1):
-        item.position = position
+        if not drafting:
+            item.position = position
+        elif item.position != position:
+            draft = drafts.draft_of(item.lesson, item.draft)
+            draft.position = position
+            drafts.settle(item.lesson, draft)
     record("authoring.lesson.move", actor=actor, target=f"{course.slug}/{lesson.key}", ip=ip,
-           detail={"direction": direction})
+           detail={"direction": direction, **({"draft": True} if drafting else {})})
     db.session.commit()
 
 
-def set_lesson_archived(actor, lesson: Lesson, archived: bool, ip: str = "") -> None:
-    """Archive (members no longer see it; records stay) or bring back a lesson."""
+def set_lesson_archived(actor, lesson: Lesson | Working, archived: bool, ip: str = "") -> None:
+    """Archive (members no longer see it; records stay) or bring back a lesson; in a published
+    course, in its draft."""
+    lesson = drafts.unwrap(lesson)
     course = db.session.get(Course, lesson.course_id)
     ensure_editor(actor, course)
     begin_write()
-    if lesson.archived == archived:
+    drafting = drafts.drafting(course)
+    current = drafts.working(lesson) if drafting else lesson
+    if current.archived == archived:
         return
-    if not archived and len(live_lessons(course)) >= MAX_LESSONS:
+    if not archived and _live_count(course) >= MAX_LESSONS:
         raise ValidationFailed(N_("一门课程最多 %(n)d 课。"), n=MAX_LESSONS)
-    lesson.archived = archived
+    target = drafts.draft_of(lesson, current.draft) if drafting else lesson
     if not archived:
-        lesson.position = db.session.scalar(select(func.coalesce(func.max(Lesson.position), 0))
-                                            .where(Lesson.course_id == course.id)) + 1
-    lesson.version += 1
-    check = db.session.scalar(select(Quiz).where(Quiz.lesson_id == lesson.id))
-    if check is not None:
-        check.archived = archived
+        target.position = _next_position(course)
+    target.archived = archived
+    if drafting:
+        drafts.settle(lesson, target)
+    else:
+        lesson.version += 1
+        check = db.session.scalar(select(Quiz).where(Quiz.lesson_id == lesson.id))
+        if check is not None:
+            check.archived = archived
     record("authoring.lesson.archive" if archived else "authoring.lesson.restore", actor=actor,
-           target=f"{course.slug}/{lesson.key}", ip=ip)
+           target=f"{course.slug}/{lesson.key}", ip=ip,
+           detail={"draft": True} if drafting else None)
     db.session.commit()
 
 

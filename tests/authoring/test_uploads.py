@@ -121,6 +121,7 @@ def test_audio_can_be_chosen_for_a_lesson(client_for, trainer, member, make_cour
     web.post(f"/authoring/courses/{course.id}/lessons/{lesson.id}", data={
         "title": lesson.title, "minutes": "5", "body": lesson.body, "audio": row.path,
         "action": "save"})
+    services.publish_changes(trainer, course)  # a published course's edit waits for this
     assert lesson.audio == "media/talk.mp3"
     page = client_for(member).get(f"/courses/{course.slug}/lessons/{lesson.key}")
     assert media.media_url(row.sha256, ".mp3") in page.get_data(as_text=True)

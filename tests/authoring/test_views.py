@@ -158,9 +158,12 @@ def test_lessons_move_through_the_page(client_for, trainer, make_course, directi
 def test_archiving_a_lesson_hides_it_from_members(client_for, trainer, member, make_course):
     course = make_course(**EDITOR_COURSE, owner=trainer).course
     lesson = services.live_lessons(course)[1]
-    client_for(trainer).post(
-        f"/authoring/courses/{course.id}/lessons/{lesson.id}/archive", data={})
+    web = client_for(trainer)
+    web.post(f"/authoring/courses/{course.id}/lessons/{lesson.id}/archive", data={})
     reader = client_for(member)
+    # the course is published: the archiving waits for 发布修改
+    assert reader.get(f"/courses/{course.slug}/lessons/{lesson.key}").status_code == 200
+    web.post(f"/authoring/courses/{course.id}/changes/publish", data={})
     assert reader.get(f"/courses/{course.slug}/lessons/{lesson.key}").status_code == 404
     assert lesson.title not in reader.get(f"/courses/{course.slug}/").get_data(as_text=True)
 

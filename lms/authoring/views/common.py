@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
+from lms.authoring.drafts import Working, working_lessons
 from lms.authoring.permissions import can_edit
 from lms.core.forms import options
 from lms.courses.models import Course, Lesson
@@ -72,6 +72,6 @@ def audience_org(org_id: int):
     return org
 
 
-def course_lessons_all(course: Course) -> list[Lesson]:
-    return list(db.session.scalars(select(Lesson).where(Lesson.course_id == course.id)
-                                   .order_by(Lesson.archived, Lesson.position)))
+def course_lessons_all(course: Course) -> list[Working]:
+    """Every lesson as the editor sees it (unpublished changes included), the archived last."""
+    return working_lessons(course, archived=True)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from lms.authoring import bp, services
+from lms.authoring import bp, drafts, services
 from lms.authoring.bank import final_quiz
 from lms.authoring.export import export_course_zip
 from lms.authoring.forms import AuthorForm, CourseForm, NewCourseForm, NewLessonForm
@@ -30,7 +30,9 @@ from lms.quizzes.models import Question, Quiz
 @bp.get("/")
 @requires("author")
 def index():
-    return render_template("authoring/index.html", courses=editable_courses(current_user))
+    courses = editable_courses(current_user)
+    return render_template("authoring/index.html", courses=courses,
+                           changed=drafts.courses_with_changes(c.id for c in courses))
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -76,6 +78,7 @@ def course(course_id: int):
     lessons = course_lessons_all(course)
     checks = {q.lesson_id: q for q in db.session.scalars(select(Quiz).where(
         Quiz.course_id == course.id, Quiz.lesson_id.isnot(None)))}
+    changes = sum(lesson.changed for lesson in lessons)
     counts = dict(db.session.execute(select(Question.quiz_id, func.count(Question.id)).where(
         Question.course_id == course.id, Question.archived.is_(False))
         .group_by(Question.quiz_id)).all())
@@ -83,8 +86,52 @@ def course(course_id: int):
         "authoring/course.html", course=course, form=form, lessons=lessons, checks=checks,
         counts=counts, final=final_quiz(course), lesson_form=NewLessonForm(),
         button=EmptyForm(), author_form=AuthorForm(), co_authors=services.co_authors(course),
-        manage_authors=can_manage_authors(current_user, course),
-        problems=services.publish_problems(course))
+        manage_authors=can_manage_authors(current_user, course), changes=changes,
+        problems=services.publish_problems(course, [x for x in lessons if not x.archived]))
+
+
+@bp.get("/courses/<int:course_id>/changes")
+@requires("author")
+def changes(course_id: int):
+    """预览: what 发布修改 would give members, lesson by lesson, with what still keeps it from
+    being published."""
+    course = course_or_404(course_id)
+    lessons = course_lessons_all(course)
+    live = [lesson for lesson in lessons if not lesson.archived]
+    return render_template(
+        "authoring/changes.html", course=course, lessons=lessons, button=EmptyForm(),
+        changes=sum(lesson.changed for lesson in lessons),
+        leaving=[x for x in lessons if x.archived and not x.lesson.archived],
+        numbers={lesson.id: n for n, lesson in enumerate(live, start=1)},
+        published={lesson.id: n for n, lesson in enumerate(services.live_lessons(course), 1)},
+        problems=services.publish_problems(course, live))
+
+
+@bp.post("/courses/<int:course_id>/changes/publish")
+@requires("author")
+def publish_changes(course_id: int):
+    course = course_or_404(course_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.publish_changes(current_user, course, ip=client_ip())
+            flash(_("修改已发布（第 %(v)d 版），学员现在看到的是新内容。", v=course.version),
+                  "success")
+        except DomainError as error:
+            flash_error(error)
+    return redirect(url_for("authoring.course", course_id=course_id))
+
+
+@bp.post("/courses/<int:course_id>/changes/discard")
+@requires("author")
+def discard_changes(course_id: int):
+    course = course_or_404(course_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.discard_changes(current_user, course, ip=client_ip())
+            flash(_("已放弃修改，课程回到已发布的内容。"), "success")
+        except DomainError as error:
+            flash_error(error)
+    return redirect(url_for("authoring.course", course_id=course_id))
 
 
 @bp.post("/courses/<int:course_id>/publish")

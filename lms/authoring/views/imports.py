@@ -17,8 +17,8 @@ from sqlalchemy import select
 from lms.authoring import bp
 from lms.authoring.bank import final_quiz, lesson_check
 from lms.authoring.bank_import import FORMAT_LABELS, import_questions, plan_import
+from lms.authoring.drafts import working_lessons
 from lms.authoring.forms import ImportConfirmForm, ImportForm
-from lms.authoring.services import live_lessons
 from lms.authoring.views.common import course_or_404
 from lms.core import staging
 from lms.core.errors import DomainError
@@ -43,7 +43,7 @@ def _parked(token: str) -> Path:
 def _targets(course):
     pairs = [("final", _("结业测验"))]
     pairs += [(lesson.key, _("第 %(n)d 课《%(t)s》随堂测验", n=n, t=lesson.title))
-              for n, lesson in enumerate(live_lessons(course), start=1)]
+              for n, lesson in enumerate(working_lessons(course), start=1)]
     return options(pairs)
 
 

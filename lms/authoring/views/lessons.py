@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.authoring import bp, photos, services
+from lms.authoring import bp, drafts, photos, services
 from lms.authoring.bank import lesson_check
 from lms.authoring.forms import LessonForm, MediaForm, NewLessonForm
 from lms.authoring.uploads import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, course_media, upload_media
@@ -83,7 +83,7 @@ def _editor(course, lesson, form, preview=None, status=200):
     return render_template(
         "authoring/lesson.html", course=course, lesson=lesson, form=form, preview=preview,
         files=files, media_form=MediaForm(lesson_id=lesson.id), button=EmptyForm(),
-        check=lesson_check(lesson), urls={f.path: media.media_url(
+        check=lesson_check(lesson), changes=drafts.pending_count(course), urls={f.path: media.media_url(
             f.sha256, media.extension_for(f.content_type)) for f in files},
         image_limit=MAX_IMAGE_BYTES // 1024 // 1024, photo_side=photos.LONG_SIDE,
         photo_kb=photos.BUDGET // 1024, audio_limit=MAX_AUDIO_BYTES // 1024 // 1024), status
@@ -102,7 +102,7 @@ def _lesson_form(course, lesson, data=None) -> LessonForm:
 @requires("author")
 def lesson(course_id: int, lesson_id: int):
     course = course_or_404(course_id)
-    lesson = lesson_or_404(course, lesson_id)
+    lesson = drafts.working(lesson_or_404(course, lesson_id))
     form = _lesson_form(course, lesson, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("action") == "preview":
@@ -114,9 +114,14 @@ def lesson(course_id: int, lesson_id: int):
         except DomainError as error:
             flash_error(error)
         else:
-            flash(_("已保存（第 %(v)d 版）。", v=lesson.version) if changed else _("没有改动。"),
-                  "success")
-            for src in services.missing_images(course, lesson.body):
+            if not changed:
+                flash(_("没有改动。"), "success")
+            elif drafts.drafting(course):
+                flash(_("已保存为未发布的修改：学员仍看到已发布的内容，点“发布修改”后才看到新内容。"),
+                      "success")
+            else:
+                flash(_("已保存（第 %(v)d 版）。", v=lesson.version), "success")
+            for src in services.missing_images(course, form.body.data or ""):
                 flash(_("图片“%(src)s”不是本课程已上传的文件，学员只会看到图片的说明文字。请先在下方上传，"
                         "再用 media/文件名 引用。", src=src), "warning")
             return redirect(url_for("authoring.lesson", course_id=course.id,
@@ -130,7 +135,7 @@ def preview(course_id: int, lesson_id: int):
     """The body as members will see it. ``?fragment=1`` (the editor's script) answers only the
     sanitised HTML; a plain form post gets the editor back with the preview, nothing saved."""
     course = course_or_404(course_id)
-    lesson = lesson_or_404(course, lesson_id)
+    lesson = drafts.working(lesson_or_404(course, lesson_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
     body = request.form.get("body", "")
@@ -147,16 +152,16 @@ def preview(course_id: int, lesson_id: int):
 @bp.get("/courses/<int:course_id>/lessons/<int:lesson_id>/as-member")
 @requires("author")
 def lesson_as_member(course_id: int, lesson_id: int):
-    """The lesson as a member's phone shows it, drafts included; nothing is recorded (the
-    reader's page extras, which record progress, are not called)."""
+    """The lesson as a member's phone shows it, unpublished changes included; nothing is
+    recorded (the reader's page extras, which record progress, are not called)."""
     course = course_or_404(course_id)
-    lesson = lesson_or_404(course, lesson_id)
-    lessons = services.live_lessons(course)
+    lesson = drafts.working(lesson_or_404(course, lesson_id))
+    lessons = drafts.working_lessons(course)
     number = next((i for i, item in enumerate(lessons, 1) if item.id == lesson.id), 0)
     audio = lesson_audio(lesson)
     return render_template(
         "authoring/lesson_as_member.html", course=course, lesson=lesson, number=number,
-        total=len(lessons), check=lesson_check(lesson),
+        total=len(lessons), check=lesson_check(lesson), changes=drafts.pending_count(course),
         audio_url=media.media_url(audio.sha256, media.extension_for(audio.content_type))
         if audio else None, audio_type=audio.content_type if audio else None)
 
@@ -201,7 +206,7 @@ def record_audio(course_id: int, lesson_id: int):
     upload (type from the bytes, size limit, quotas) and made the lesson's audio. Answers JSON
     for the script: ``{"path": ...}`` or ``{"error": message}``."""
     course = course_or_404(course_id)
-    lesson = lesson_or_404(course, lesson_id)
+    lesson = drafts.working(lesson_or_404(course, lesson_id))
     file = request.files.get("file")
     if not EmptyForm().validate_on_submit() or file is None:
         return {"error": _("录音没有收到，请再试一次。")}, 400

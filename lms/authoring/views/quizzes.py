@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.authoring import bank, bp
+from lms.authoring import bank, bp, drafts
 from lms.authoring.export import export_bank
 from lms.authoring.forms import CheckForm, FinalQuizForm, QuestionForm
 from lms.authoring.views.common import (
@@ -30,7 +30,7 @@ def quiz_label(quiz) -> str:
     """The quiz's heading, in the reader's language."""
     if quiz.lesson_id is None:
         return _("结业测验")
-    return _("《%(t)s》随堂测验", t=db.session.get(Lesson, quiz.lesson_id).title)
+    return _("《%(t)s》随堂测验", t=drafts.working(db.session.get(Lesson, quiz.lesson_id)).title)
 
 
 @bp.post("/courses/<int:course_id>/final")
@@ -48,7 +48,7 @@ def create_final(course_id: int):
 def create_check(course_id: int, lesson_id: int):
     course = course_or_404(course_id)
     lesson = lesson_or_404(course, lesson_id)
-    if not EmptyForm().validate_on_submit() or lesson.archived:
+    if not EmptyForm().validate_on_submit() or drafts.working(lesson).archived:
         return redirect(url_for("authoring.lesson", course_id=course.id, lesson_id=lesson.id))
     quiz = bank.ensure_check(current_user, lesson, ip=client_ip())
     return redirect(url_for("authoring.quiz", course_id=course.id, quiz_id=quiz.id))
@@ -85,9 +85,10 @@ def quiz(course_id: int, quiz_id: int):
         else:
             flash(_("设置已保存。"), "success")
             return redirect(url_for("authoring.quiz", course_id=course.id, quiz_id=quiz.id))
-    lesson = db.session.get(Lesson, quiz.lesson_id) if quiz.lesson_id else None
+    lesson = drafts.working(db.session.get(Lesson, quiz.lesson_id)) if quiz.lesson_id else None
     return render_template(
         "authoring/quiz.html", course=course, quiz=quiz, lesson=lesson, form=form,
+        changes=drafts.pending_count(course),
         label=quiz_label(quiz), questions=bank.live_questions(quiz),
         archived=bank.archived_questions(quiz), button=EmptyForm(), letters=LETTERS)
 
