@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes.formats import write_xlsx
-from tests.helpers import browser_sign_in, sample_questions
+from tests.helpers import EDITOR_COURSE, browser_sign_in, sample_questions
 
 pytestmark = pytest.mark.browser
 
@@ -88,4 +88,45 @@ def test_trainer_writes_imports_publishes_and_a_member_reads(browser, live_serve
     reader.click("text=渔船上的党课")
     reader.click("text=出海前的安全课")
     assert "救生衣" in reader.inner_text("#lesson-body")
+    phone.close()
+
+
+def test_an_edit_to_a_published_lesson_reaches_members_when_it_is_published(
+        browser, live_server, trainer, member, make_course):
+    """Issue 13, item 11: the trainer edits a published lesson; the member keeps reading the
+    published text until the trainer presses 发布修改."""
+    made = make_course(**EDITOR_COURSE, owner=trainer, title="田间课程")
+    course, lesson = made.course, made.lesson
+    desk = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    editor = desk.new_page()
+    browser_sign_in(editor, trainer, live_server)
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                has_touch=True, locale="zh-CN")
+    reader = phone.new_page()
+    browser_sign_in(reader, member, live_server)
+    lesson_url = f"{live_server}/courses/{course.slug}/lessons/{lesson.key}"
+
+    editor.goto(f"{live_server}/authoring/courses/{course.id}/lessons/{lesson.id}")
+    assert not editor.is_visible("#changes")
+    editor.fill("textarea[name=body]", "## 新的一课\n\n出海前穿好**救生衣**。")
+    editor.click("button[value=save]")
+    assert "未发布的修改" in editor.inner_text("main")
+    assert editor.is_visible("#changes >> text=有未发布的修改")
+
+    reader.goto(lesson_url)
+    assert "田间地头" in reader.inner_text("#lesson-body")
+    assert "救生衣" not in reader.inner_text("#lesson-body")
+
+    editor.click("#changes >> text=预览")
+    editor.click(f"main >> text={lesson.title}")
+    assert "救生衣" in editor.inner_text("#lesson-body")  # the draft, as a member would get it
+    editor.goto(f"{live_server}/authoring/courses/{course.id}")
+    editor.click("#changes button:has-text('发布修改')")
+    assert "修改已发布" in editor.inner_text("main")
+    assert not editor.is_visible("#changes")
+
+    reader.reload()
+    assert "救生衣" in reader.inner_text("#lesson-body")
+    assert "田间地头" not in reader.inner_text("#lesson-body")
+    desk.close()
     phone.close()
