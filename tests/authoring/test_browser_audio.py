@@ -90,6 +90,9 @@ def test_a_trainer_records_the_lesson_and_a_phone_without_a_voice_plays_it(
         page.click("#record-save")
     page.wait_for_load_state("load")
     assert "已保存录音" in page.inner_text("main")
+    # the course is published: the recording is an unpublished change until 发布修改
+    page.click("#changes button:has-text('发布修改')")
+    assert "修改已发布" in page.inner_text("main")
     db.session.rollback()  # end the test's read transaction: see what the server wrote
     saved = db.session.get(Lesson, lesson.id)
     row = db.session.scalar(select(MediaFile).where(MediaFile.path == saved.audio))

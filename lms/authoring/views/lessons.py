@@ -225,6 +225,10 @@ def record_audio(course_id: int, lesson_id: int):
                                body=lesson.body, audio=row.path, ip=client_ip())
     except DomainError as error:
         return {"error": " ".join(error_texts(error))}, 400
-    flash(_("已保存录音 %(path)s，作为本课的音频。", path=row.path), "success")
+    if drafts.drafting(course):
+        flash(_("已保存录音 %(path)s，作为本课的音频。这是未发布的修改，点“发布修改”后学员才听到。",
+                path=row.path), "success")
+    else:
+        flash(_("已保存录音 %(path)s，作为本课的音频。", path=row.path), "success")
     return {"path": row.path, "next": url_for("authoring.lesson", course_id=course.id,
                                               lesson_id=lesson.id) + "#media"}
