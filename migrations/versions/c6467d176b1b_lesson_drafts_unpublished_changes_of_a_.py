@@ -1,7 +1,7 @@
 """lesson drafts: unpublished changes of a published course
 
 Revision ID: c6467d176b1b
-Revises: dd11cea8fd71
+Revises: d6e0c134ac66
 Create Date: 2026-12-04 16:31:33.399004
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c6467d176b1b'
-down_revision = 'dd11cea8fd71'
+down_revision = 'd6e0c134ac66'
 branch_labels = None
 depends_on = None
 
