@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from lms.audit.labels import action_label
 from lms.audit.models import AuditLog
 from lms.authoring import bank, drafts, services
 from lms.authoring.models import LessonDraft
+from lms.authoring.pack_sync import course_to_pack, import_folders
 from lms.core.errors import Conflict, NotAllowed, ValidationFailed
 from lms.core.questions import QuestionData
 from lms.courses.models import Course, Lesson
@@ -246,3 +248,30 @@ def test_a_member_lesson_page_costs_the_same_queries_with_a_draft(published, tra
     _edit(trainer, lesson, body=NEW_BODY)
     services.add_lesson(trainer, course, title="新加的一课")
     assert counted() == before  # the reader never looks at drafts
+
+
+def test_the_banner_reads_in_english(published, trainer, client_for):
+    course = published.course
+    _edit(trainer, published.lesson, body=NEW_BODY)
+    web = client_for(trainer)
+    web.get("/lang/en")
+    page = web.get(f"/authoring/courses/{course.id}").get_data(as_text=True)
+    assert "Unpublished changes" in page and "Publish changes" in page
+    assert "Discard changes" in page and "有未发布的修改" not in page
+
+
+def test_the_pack_carries_the_editors_copy_and_an_import_replaces_the_drafts(
+        published, trainer, client_for, tmp_path):
+    course, lesson = published.course, published.lesson
+    _edit(trainer, lesson, body=NEW_BODY)
+    added = services.add_lesson(trainer, course, title="新加的一课")
+    _edit(trainer, added, body="新课的正文。")
+    pack, _media = course_to_pack(course)
+    assert [x.body for x in pack.lessons] == [NEW_BODY, "第2课的课文。", "新课的正文。"]
+    data = client_for(trainer).get(f"/authoring/courses/{course.id}/pack.zip").data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(tmp_path)
+    import_folders([tmp_path / course.slug])
+    assert drafts.pending_count(course) == 0
+    assert db.session.get(Lesson, lesson.id).body == NEW_BODY
+    assert not db.session.get(Lesson, added.id).archived
