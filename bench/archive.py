@@ -46,10 +46,21 @@ def main(argv=None) -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--sample", metavar="DIR", help="also save one branch's PDF and XLSX "
                         "and a certificate there, to look at")
+    parser.add_argument("--keep", metavar="DIR", help="seed into DIR and keep it (a later run "
+                        "can --reuse it)")
+    parser.add_argument("--reuse", metavar="DIR", help="measure on the county seeded before "
+                        "with --keep DIR, without seeding")
+    parser.add_argument("--seed-only", action="store_true", help="with --keep: seed, then stop")
     args = parser.parse_args(argv)
     import county
 
-    folder = Path(tempfile.mkdtemp(prefix="fieldside-archive-"))
+    if args.reuse:
+        folder = Path(args.reuse)
+    elif args.keep:
+        folder = Path(args.keep)
+        folder.mkdir(parents=True)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="fieldside-archive-"))
     database = county.Database("sqlite", folder)
     try:
         database.create()
@@ -66,11 +77,18 @@ def main(argv=None) -> int:
 
         bind_migrate(app)
         with app.app_context():
-            flask_migrate.upgrade()
-            county.create_missing_indexes()
-            print(f"Seeding {args.members:,} members …", flush=True)
-            seeded = county.CountySeeder(app, args.members, 100).run()
-            print(f"Seeded in {seeded.seconds:.0f} s", flush=True)
+            if args.reuse:
+                county_id = db.session.scalar(select(Organization.id).where(
+                    Organization.kind == "county").order_by(Organization.id).limit(1))
+            else:
+                flask_migrate.upgrade()
+                county.create_missing_indexes()
+                print(f"Seeding {args.members:,} members …", flush=True)
+                seeded = county.CountySeeder(app, args.members, 100).run()
+                print(f"Seeded in {seeded.seconds:.0f} s", flush=True)
+                county_id = seeded.county_id
+                if args.seed_only:
+                    return 0
         with app.test_request_context(), force_locale("zh"):
             from lms.progress import queries
             from lms.progress.forms import CATEGORY_LABELS
@@ -110,13 +128,14 @@ def main(argv=None) -> int:
             from lms.progress.models import CourseCompletion
             from lms.reports.models import Certificate
 
-            completion = db.session.scalar(select(CourseCompletion).limit(1))
-            certificates.on_course_completed(
-                completion, user=db.session.get(Member, completion.user_id),
-                course=db.session.get(Course, completion.course_id))
-            db.session.commit()
-            issued = 1
             cert = db.session.scalar(select(Certificate).limit(1))
+            if cert is None:  # the seeder writes completions, not certificates: issue one
+                completion = db.session.scalar(select(CourseCompletion).limit(1))
+                certificates.on_course_completed(
+                    completion, user=db.session.get(Member, completion.user_id),
+                    course=db.session.get(Course, completion.course_id))
+                db.session.commit()
+                cert = db.session.scalar(select(Certificate).limit(1))
             t_cert, cert_pdf = timed(lambda: pdf.certificate(
                 cert, "https://example.org/verify/" + cert.display_code), args.reps)
             if args.sample:
@@ -124,10 +143,10 @@ def main(argv=None) -> int:
                 (Path(args.sample) / "record.pdf").write_bytes(rec)
             print(f"学时证明 {t_rec * 1000:.0f} ms, {len(rec) / 1024:.0f} KB "
                   f"({len(queries.ledger(member.id, year))} lines); 结业证书 "
-                  f"{t_cert * 1000:.0f} ms, {len(cert_pdf) / 1024:.0f} KB "
-                  f"(one issued for a seeded completion: {issued})")
-            county_node = db.session.get(Organization, seeded.county_id)
+                  f"{t_cert * 1000:.0f} ms, {len(cert_pdf) / 1024:.0f} KB")
+            county_node = db.session.get(Organization, county_id)
             dest = folder / "archive"
+            shutil.rmtree(dest, ignore_errors=True)
             samples = []
 
             def progress(org):
@@ -149,7 +168,8 @@ def main(argv=None) -> int:
                   f"{again.seconds:.1f} s")
             return 1 if summary.failed or summary.seconds > 600 else 0
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not (args.keep or args.reuse):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

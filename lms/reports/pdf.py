@@ -14,6 +14,8 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 
+from lms.reports import fonts
+
 #: where Debian and other systems put the fonts tried when PDF_FONT is not set
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -41,6 +43,11 @@ def new_document(title: str, *, landscape: bool = False):
     from fpdf import FPDF
 
     class Document(FPDF):
+        def output(self, *args, **kwargs):
+            # the shared font is cut down to the document's glyphs first (fonts.producer)
+            kwargs["output_producer_class"] = fonts.producer(self)
+            return super().output(*args, **kwargs)
+
         def footer(self):
             self.set_y(-12)
             self.set_font(FONT, size=8)
@@ -49,9 +56,7 @@ def new_document(title: str, *, landscape: bool = False):
             self.set_text_color(0)
 
     pdf = Document(orientation="L" if landscape else "P", format="A4")
-    path = font_file()
-    pdf.add_font(FONT, fname=path, **({"collection_font_number": 0}
-                                      if path.endswith(".ttc") else {}))
+    fonts.add_to(pdf, FONT, font_file())  # parsed once per process (lms/reports/fonts.py)
     pdf.set_title(title)
     pdf.set_creator("Fieldside")
     pdf.set_auto_page_break(True, margin=16)

@@ -113,3 +113,39 @@ def test_the_archive_costs_a_fixed_number_of_queries(client, login, tree, member
     with count_queries() as after:
         assert client.get(url).status_code == 200
     assert after[0] == before[0]
+
+
+def test_the_county_build_costs_a_fixed_number_of_queries_a_branch(app, tree, member, secretary,
+                                                                   make_org, make_user,
+                                                                   complete_course,
+                                                                   count_queries, tmp_path):
+    year = years.this_year()
+
+    def statements(code: str) -> int:
+        from lms.orgs.models import Organization
+        from lms.reports import archive
+
+        node = db.session.scalar(select(Organization).where(Organization.code == code))
+        dest = tmp_path / f"{code}-{len(list(tmp_path.iterdir()))}"
+        with app.test_request_context(), count_queries() as n:
+            summary = archive.build_all(node, year, dest)
+        assert not summary.failed and summary.built
+        return n[0]
+
+    one, two = statements("A"), statements("T1")
+    for row in (member, secretary, *tree.values()):  # the build empties the session
+        db.session.add(row)
+    _branch(tree, member, secretary, make_user, complete_course)
+    for i in range(15):  # more members, ledger lines and required courses in both branches
+        _hours(make_user(f"党员{i}", org=tree["a1"] if i % 2 else tree["b"]), i + 1, f"学习{i}")
+        complete_course(make_user(f"学员{i}", org=tree["b"]), lessons=1)
+    db.session.commit()
+    assert (statements("A"), statements("T1")) == (one, two)
+    counts = [two]
+    for code, name in (("D", "丙村党支部"), ("E", "丁村党支部")):  # each branch costs the same
+        db.session.add(tree["town"])
+        _hours(make_user(f"{name}党员", org=make_org(code, "branch", tree["town"], name=name)),
+               3, "冬训")
+        db.session.commit()
+        counts.append(statements("T1"))
+    assert counts[2] - counts[1] == counts[1] - counts[0] <= 6
