@@ -458,7 +458,7 @@ def _attempt(user, quiz, passed: bool, number: int | None = None):
 def grade(app):
     """``grade.check(user, quiz, passed)`` and ``grade.final(user, quiz, passed)``: write a
     submitted attempt and send the signal in one transaction, as lms.quizzes grading does."""
-    from lms.quizzes.signals import final_quiz_passed, lesson_check_graded
+    from lms.quizzes.signals import final_quiz_graded, final_quiz_passed, lesson_check_graded
 
     def check(user, quiz, passed: bool = True):
         begin_write()
@@ -471,6 +471,8 @@ def grade(app):
     def final(user, quiz, passed: bool = True):
         begin_write()
         attempt = _attempt(user, quiz, passed)
+        final_quiz_graded.send(quiz, user=user, course_id=quiz.course_id, attempt=attempt,
+                               passed=passed)
         if passed:
             final_quiz_passed.send(quiz, user=user, course_id=quiz.course_id, attempt=attempt)
         db.session.commit()

@@ -358,9 +358,8 @@ def close_meeting(actor: User, meeting_id: int, ip: str = "") -> Meeting:
     meeting.state, meeting.closed_at, meeting.closed_by_id = "closed", now, actor.id
     tally = counts(lines)
     meeting.expected_count, meeting.present_count = tally.expected, tally.present
-    present = [line.user_id for line in lines if line.mark == "present" and not line.guest]
-    credited = _credit(meeting, [line.user_id for line in lines if line.mark == "present"],
-                       actor.id)
+    present = [line.user_id for line in lines if line.mark == "present"]
+    credited = _credit(meeting, present, actor.id)
     signals.meeting_closed.send(meeting, attended=present)
     makeup = 0
     if meeting.lesson_id and meeting.kind in TEACHING_KINDS:
@@ -412,8 +411,10 @@ def correct(actor: User, meeting_id: int, user_id: int, status: str, reason: str
     before = row.status
     _set_mark(meeting, user_id, status=status, late=row.late, reason=why, method=row.method,
               by=actor.id, guest_org_name=row.guest_org_name if row.guest else None)
-    if not row.guest and (before == "present") != (status == "present"):
-        meeting.present_count += 1 if status == "present" else -1
+    if (before == "present") != (status == "present"):
+        if not row.guest:
+            meeting.present_count += 1 if status == "present" else -1
+        signals.attendance_changed.send(meeting, user_id=user_id, present=status == "present")
     hours, year = float(meeting.hours or 0), years.year_of(meeting.starts_at)
     path = db.session.scalar(select(Organization.path).join(User, User.org_id == Organization.id)
                              .where(User.id == user_id)) or ""
@@ -506,6 +507,7 @@ def check_in(member: User, meeting_id: int, ip: str = "") -> Attendance:
                 _credit(meeting, [member.id], member.id)
                 if guest_org is None:
                     meeting.present_count += 1
+                signals.attendance_changed.send(meeting, user_id=member.id, present=True)
             record("meeting.checkin", actor=member, target=f"{org.code} #{meeting.id}", ip=ip,
                    detail={"guest": guest_org is not None, "after_close": meeting.closed})
     except Exception:

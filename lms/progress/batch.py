@@ -86,18 +86,34 @@ def reach_ends(user, ends: Iterable[tuple[int, int, bool]], now: datetime) -> se
         db.session.execute(insert(LessonProgress), inserts)
     if updates:
         db.session.execute(update(LessonProgress), updates)
+    started = [r["lesson_id"] for r in inserts]
     newly = [r["lesson_id"] for r in inserts if r["completed_at"]] + [
         lesson_id for lesson_id, row in rows.items()
         if row.completed_at is None and wanted[lesson_id][1]]
-    if newly and signals.lesson_completed.receivers:
-        # as _reach_end does for each lesson it completes (two reads, only when someone listens)
-        lessons = {lesson.id: lesson for lesson in db.session.scalars(
-            select(Lesson).where(Lesson.id.in_(newly)))}
-        member = _member(user)
-        for row in db.session.scalars(select(LessonProgress).where(
-                LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(newly))):
-            signals.lesson_completed.send(row, user=member, lesson=lessons[row.lesson_id])
+    _tell(user, started if signals.lesson_started.receivers else [],
+          newly if signals.lesson_completed.receivers else [])
     return complete_courses(user, courses, now)
+
+
+def _tell(user, started: list[int], completed: list[int]) -> None:
+    """Send ``lesson_started`` for the lessons first seen here and ``lesson_completed`` for those
+    completed here, as ``services._progress`` and ``_reach_end`` do for each lesson (two reads,
+    only when someone listens)."""
+    ids = set(started) | set(completed)
+    if not ids:
+        return
+    lessons = {lesson.id: lesson for lesson in db.session.scalars(
+        select(Lesson).where(Lesson.id.in_(ids)))}
+    rows = {row.lesson_id: row for row in db.session.scalars(select(LessonProgress).where(
+        LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(ids)))}
+    for lesson_id in started:
+        signals.lesson_started.send(rows[lesson_id], user_id=user.id,
+                                    lesson=lessons[lesson_id])
+    if completed:
+        member = _member(user)
+        for lesson_id in completed:
+            signals.lesson_completed.send(rows[lesson_id], user=member,
+                                          lesson=lessons[lesson_id])
 
 
 def _member(user) -> User:

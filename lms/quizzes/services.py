@@ -346,9 +346,12 @@ def _claim_and_grade(user, attempt_id: int, answers, now: datetime) -> Submitted
     if quiz.lesson_id is not None:
         signals.lesson_check_graded.send(quiz, user=user, lesson_id=quiz.lesson_id,
                                          attempt=attempt, passed=attempt.passed)
-    elif attempt.passed:
-        signals.final_quiz_passed.send(quiz, user=user, course_id=quiz.course_id,
-                                       attempt=attempt)
+    else:
+        signals.final_quiz_graded.send(quiz, user=user, course_id=quiz.course_id,
+                                       attempt=attempt, passed=attempt.passed)
+        if attempt.passed:
+            signals.final_quiz_passed.send(quiz, user=user, course_id=quiz.course_id,
+                                           attempt=attempt)
     return Submitted(attempt, already=False, late=late)
 
 

@@ -11,6 +11,9 @@ _signals = Namespace()
 #: sender: the Quiz; kwargs: user, lesson_id, attempt, passed — a lesson check was graded
 #: (the check sits after the lesson text, so this also means the member reached the end)
 lesson_check_graded = _signals.signal("lesson-check-graded")
+#: sender: the Quiz; kwargs: user, course_id, attempt, passed — a final quiz was graded, passed
+#: or not (sent before ``final-quiz-passed``, which follows only when it passed)
+final_quiz_graded = _signals.signal("final-quiz-graded")
 #: sender: the Quiz; kwargs: user, course_id, attempt — a final quiz was passed
 final_quiz_passed = _signals.signal("final-quiz-passed")
 #: sender: None; kwargs: user, checks, now — many lesson checks of one member were graded at once

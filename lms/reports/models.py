@@ -54,7 +54,7 @@ class XapiStatement(IdMixin, db.Model):
 
     statement_id: Mapped[str] = mapped_column(String(36), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    #: the ADL verb's last word (experienced, completed, passed, failed, attended)
+    #: the ADL verb's last word (experienced, completed, passed, failed, attended, voided)
     verb: Mapped[str] = mapped_column(String(20))
     #: the statement as JSON text, exactly as it is sent
     body: Mapped[str] = mapped_column(Text)

@@ -1,10 +1,12 @@
 """Learning records out as xAPI 1.0.3 statements, through an outbox.
 
 Every learning event becomes a statement with verbs from the ADL vocabulary: a lesson
-*experienced* (first opened) and *completed*, a lesson check or final quiz *passed* or *failed*,
-a course *completed*, a meeting *attended*. The receivers below run inside the transaction that
-records the event and add the statement to ``xapi_statements`` with its id fixed there, so it is
-queued together with the event or not at all. ``flask xapi send`` (:mod:`lms.reports.xapi_send`)
+*experienced* (first opened, online or in an offline sync) and *completed*, a lesson check or
+final quiz *passed* or *failed*, a course *completed*, a meeting *attended* (at closing, guests
+too, or later by a QR check-in or a correction; a correction away from present *voids* what was
+said). The receivers below run inside the transaction that records the event and add the
+statement to ``xapi_statements`` with its id fixed there, so it is queued together with the
+event or not at all. ``flask xapi send`` (:mod:`lms.reports.xapi_send`)
 delivers the queue.
 
 The actor is an account on this platform's home page whose name is an opaque HMAC of the
@@ -28,7 +30,7 @@ from lms.reports.models import XapiStatement
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 VERBS = {name: ADL + name for name in ("experienced", "completed", "passed", "failed",
-                                       "attended")}
+                                       "attended", "voided")}
 ACTIVITY_TYPES = {
     "lesson": "http://adlnet.gov/expapi/activities/lesson",
     "course": "http://adlnet.gov/expapi/activities/course",
@@ -72,7 +74,9 @@ def statement(user_id: int, verb: str, obj: dict, *, at: datetime | None = None,
         "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
         "object": obj,
         "timestamp": _timestamp(at),
-        "context": {"platform": "Fieldside", "language": "zh-CN"},
+        # xAPI allows context.platform only when the object is an Activity (not a voiding)
+        "context": ({"platform": "Fieldside", "language": "zh-CN"}
+                    if obj.get("objectType") == "Activity" else {"language": "zh-CN"}),
     }
     if result is not None:
         out["result"] = result
@@ -161,7 +165,7 @@ def on_lesson_check_graded(quiz, *, user, attempt, **_):
         queue([_graded(user.id, quiz, attempt)])
 
 
-def on_final_quiz_passed(quiz, *, user, attempt, **_):
+def on_final_quiz_graded(quiz, *, user, attempt, **_):
     if enabled():
         queue([_graded(user.id, quiz, attempt)])
 
@@ -181,12 +185,38 @@ def on_lesson_checks_graded(_sender, *, user, checks, **_):
     queue([_graded(user.id, quizzes[c.quiz_id], attempts[c.attempt_id]) for c in fresh])
 
 
+def _meeting_object(meeting) -> dict:
+    return activity("meeting", f"meetings/{meeting.id}", meeting.title)
+
+
 def on_meeting_closed(meeting, *, attended, **_):
     if not enabled() or not attended:
         return
-    obj = activity("meeting", f"meetings/{meeting.id}", meeting.title)
+    obj = _meeting_object(meeting)
     queue([(user_id, "attended", statement(user_id, "attended", obj, at=meeting.starts_at))
            for user_id in attended])
+
+
+def on_attendance_changed(meeting, *, user_id, present, **_):
+    """After closing: a member checked in or was corrected to present (attended), or was
+    corrected away from present (the attended statements said of them are voided)."""
+    if not enabled():
+        return
+    obj = _meeting_object(meeting)
+    if present:
+        queue([(user_id, "attended", statement(user_id, "attended", obj, at=meeting.starts_at))])
+        return
+
+    def said(verb: str, *where) -> list[dict]:
+        return [json.loads(body) for body in db.session.scalars(select(XapiStatement.body).where(
+            XapiStatement.user_id == user_id, XapiStatement.verb == verb, *where))]
+
+    attended = said("attended", XapiStatement.body.contains(f'/meetings/{meeting.id}"'))
+    voided = {body["object"]["id"] for body in said("voided")}
+    queue([(user_id, "voided", statement(user_id, "voided",
+                                         {"objectType": "StatementRef", "id": body["id"]}))
+           for body in attended if body["object"]["id"] == obj["id"]
+           and body["id"] not in voided])
 
 
 def connect_signals() -> None:
@@ -200,6 +230,7 @@ def connect_signals() -> None:
     progress_signals.course_completed.connect(on_course_completed)
     progress_signals.courses_completed.connect(on_courses_completed)
     quiz_signals.lesson_check_graded.connect(on_lesson_check_graded)
-    quiz_signals.final_quiz_passed.connect(on_final_quiz_passed)
+    quiz_signals.final_quiz_graded.connect(on_final_quiz_graded)
     quiz_signals.lesson_checks_graded.connect(on_lesson_checks_graded)
     meeting_signals.meeting_closed.connect(on_meeting_closed)
+    meeting_signals.attendance_changed.connect(on_attendance_changed)

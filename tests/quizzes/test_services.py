@@ -129,6 +129,7 @@ def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
         return inner
 
     handlers = {sig: receiver(sig.name) for sig in (signals.lesson_check_graded,
+                                                    signals.final_quiz_graded,
                                                     signals.final_quiz_passed)}
     for sig, fn in handlers.items():
         sig.connect(fn)
@@ -141,6 +142,7 @@ def test_signals_are_sent_inside_the_grading_transaction(make_course, member):
         for sig, fn in handlers.items():
             sig.disconnect(fn)
     assert seen == [("lesson-check-graded", True, "submitted", True),
+                    ("final-quiz-graded", True, "submitted", True),
                     ("final-quiz-passed", True, "submitted", None)]
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.meetings.conftest import plan  # noqa: F401 — meetings planned, for xAPI's tests
+
 
 @pytest.fixture
 def complete_course(make_course, grade, finish_lessons):

@@ -130,3 +130,42 @@ def test_the_command_says_what_it_did(app, runner, lrs, member, complete_course)
     result = runner.invoke(args=["xapi", "send"])
     assert result.exit_code == 0 and f"发送 {n} 条" in result.output
     assert "仍在等待 0 条" in result.output
+
+
+def test_an_lrs_answering_5xx_keeps_them_with_the_error_and_backs_off(app, lrs, member,
+                                                                        complete_course):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Failing(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 — http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(503)
+            self.end_headers()
+            self.wfile.write(b"maintenance")
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app.config.update(**lrs.config())
+        app.config.update(XAPI_ENDPOINT=f"http://127.0.0.1:{server.server_port}/xAPI",
+                          XAPI_RETRY_SECONDS=60)
+        complete_course(member, lessons=1, check=0)
+        done = xapi_send.send_all()
+        assert done.sent == 0 and done.failed == len(_outbox())
+        later = utcnow() + timedelta(minutes=3)
+        xapi_send.send_all(now=later)  # second failure: the wait doubles
+        for row in _outbox():
+            assert row.sent_at is None and row.attempts == 2
+            assert row.last_error == "HTTP 503: maintenance"
+            assert row.next_attempt_at > later + timedelta(seconds=110)
+    finally:
+        server.shutdown()
+        server.server_close()
+    app.config.update(**lrs.config())
+    assert xapi_send.send_all(now=utcnow() + timedelta(hours=1)).sent == len(_outbox())
+    ids = [row.statement_id for row in _outbox()]
+    assert sorted(s["id"] for s in lrs.stored() if s["id"] in ids) == sorted(ids)
