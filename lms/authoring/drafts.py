@@ -92,6 +92,9 @@ def working_lessons(course: Course, *, archived: bool = False) -> list[Working]:
 def draft_of(lesson: Lesson, draft: LessonDraft | None = None) -> LessonDraft:
     """The lesson's draft, made from the lesson when it has none (caller commits)."""
     if draft is None:
+        # the lesson's row first: a second editor's first change waits here, then finds the
+        # draft the first one made instead of tripping over its unique key (PostgreSQL)
+        db.session.execute(select(Lesson.id).where(Lesson.id == lesson.id).with_for_update())
         draft = db.session.scalar(select(LessonDraft).where(LessonDraft.lesson_id == lesson.id))
     if draft is None:
         draft = LessonDraft(lesson_id=lesson.id, course_id=lesson.course_id,

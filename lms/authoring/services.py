@@ -194,6 +194,9 @@ def publish_course(actor, course: Course, ip: str = "") -> None:
     """Open the course to its audience; every publish bumps the version."""
     ensure_editor(actor, course)
     begin_write()
+    if course.status == "published":
+        # changes to a published course go out through publish_changes, after its checks
+        raise Conflict(N_("这门课程已经发布；修改请用“发布修改”。"))
     problems = publish_problems(course)
     if problems:
         raise ValidationFailed(N_("课程还不能发布："), problems)

@@ -20,7 +20,7 @@ from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.quizzes import services as quizzes
 from lms.quizzes.models import Attempt, Quiz
-from tests.helpers import EDITOR_COURSE, answers_for, home_org, png
+from tests.helpers import EDITOR_COURSE, answers_for, home_org, png, run_all
 
 NEW_BODY = "## 新的正文\n\n支部把党课送到**渔船**上。"
 
@@ -275,3 +275,41 @@ def test_the_pack_carries_the_editors_copy_and_an_import_replaces_the_drafts(
     assert drafts.pending_count(course) == 0
     assert db.session.get(Lesson, lesson.id).body == NEW_BODY
     assert not db.session.get(Lesson, added.id).archived
+
+
+def test_publishing_again_does_not_slip_the_changes_past_their_checks(published, trainer,
+                                                                      member, client_for):
+    """发布 on a course already published is refused: the drafts go out only through
+    发布修改, which checks them first."""
+    course, lesson = published.course, published.lesson
+    version = course.version
+    assert _edit(trainer, lesson, body=NEW_BODY)
+    with pytest.raises(Conflict):
+        services.publish_course(trainer, course)
+    page = client_for(trainer).post(f"/authoring/courses/{course.id}/publish", data={},
+                                    follow_redirects=True).get_data(as_text=True)
+    assert "发布修改" in page
+    assert course.version == version
+    assert "田间地头" in _lesson_text(client_for(member), course, lesson.key)
+
+
+def test_two_editors_making_the_first_change_at_once_share_one_draft(app, published, trainer):
+    """Two requests make a lesson's first change at the same moment (threads, each its own
+    session): the second waits for the first and edits its draft; neither fails."""
+    from lms.auth.models import User
+
+    lesson_id, trainer_id = published.lesson.id, trainer.id
+
+    def edit(title):
+        def job():
+            with app.app_context():
+                editor = db.session.get(User, trainer_id)
+                return _edit(editor, db.session.get(Lesson, lesson_id), title=title)
+        return job
+
+    db.session.commit()  # end this session's read (SQLite keeps its snapshot until then)
+    results = run_all([edit("甲改的课名"), edit("乙改的课名")])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    db.session.rollback()
+    titles = db.session.scalars(select(LessonDraft.title)).all()
+    assert len(titles) == 1 and titles[0] in ("甲改的课名", "乙改的课名")
