@@ -1,6 +1,24 @@
+/* Loaded in the head, before the body is drawn, on every page. Plain ES5 so old Android
+   webviews run it.
+
+   "js" on <html>: what a page shows only when scripts run (.js-only, the reserved space for
+   buttons the page's deferred scripts add) is laid out in the first paint, so nothing moves
+   when those scripts run later (layout shift). */
+document.documentElement.className += " js";
+
+/* Print buttons (.js-only, data-print) on sheets, posters and records: here, with the class
+   that shows them, so a button that shows also works. */
+document.addEventListener("click", function (event) {
+  var node = event.target;
+  while (node && node.nodeType === 1) {
+    if (node.hasAttribute("data-print")) { window.print(); return; }
+    node = node.parentNode;
+  }
+});
+
 /* Font-size switch. A signed-in member's size is kept with the account (the page's <html
    data-size> carries it, and a click posts it); the browser remembers it too, for the sign-in
-   page. Plain ES5 so old Android webviews run it. */
+   page. */
 (function () {
   var KEY = "fieldside-size";
   var SIZES = ["standard", "large", "xlarge"];

@@ -149,6 +149,12 @@
     });
   }
   window.addEventListener("pagehide", stop);
-  tools.insertBefore(button, tools.firstChild);
-  tools.appendChild(note);
+  var slot = document.getElementById("read-slot");  // its space is kept: nothing moves
+  if (slot) {
+    slot.appendChild(button);
+    slot.appendChild(note);
+  } else {
+    tools.insertBefore(button, tools.firstChild);
+    tools.appendChild(note);
+  }
 })();

@@ -1,4 +1,4 @@
-/* Progress: tell the server a lesson page was opened (first/last seen), and the print button.
+/* Progress: tell the server a lesson page was opened (first/last seen).
    Plain ES5 for old Android webviews; a failed request costs the member nothing. */
 (function () {
   var mark = document.getElementById("progress-mark");
@@ -11,10 +11,5 @@
       xhr.setRequestHeader("X-CSRFToken", token);
       xhr.send("csrf_token=" + encodeURIComponent(token));
     } catch (e) { /* offline or blocked: nothing to do */ }
-  }
-  var buttons = document.querySelectorAll("[data-print]");
-  for (var i = 0; i < buttons.length; i++) {
-    buttons[i].hidden = false;
-    buttons[i].addEventListener("click", function () { window.print(); });
   }
 })();

@@ -5,7 +5,6 @@
 (function () {
   if (window.fieldsideQuiz) { return; }  // included twice (lesson page sections)
   window.fieldsideQuiz = true;
-  document.documentElement.className += " js-quiz";
 
   function post(url, data, done) {
     var xhr = new XMLHttpRequest();
