@@ -38,8 +38,9 @@ def font_file() -> str:
                       "(apt-get install fonts-wqy-microhei) or set PDF_FONT")
 
 
-def new_document(title: str, *, landscape: bool = False):
-    """An A4 document with the Chinese font loaded, page numbers in the footer."""
+def new_document(title: str, *, landscape: bool = False, page_numbers: bool = True):
+    """An A4 document with the Chinese font loaded, the title and page numbers in the footer
+    (none on a one-page certificate, whose border runs where the footer would be)."""
     from fpdf import FPDF
 
     class Document(FPDF):
@@ -49,6 +50,8 @@ def new_document(title: str, *, landscape: bool = False):
             return super().output(*args, **kwargs)
 
         def footer(self):
+            if not page_numbers:
+                return
             self.set_y(-12)
             self.set_font(FONT, size=8)
             self.set_text_color(110)
@@ -199,7 +202,7 @@ def study_record(*, member_name: str, org_name: str, status: str, year: int, sta
 def certificate(cert, verify_url: str) -> bytes:
     """结业证书: name, course, hours, date, issuer, the verification code and a QR code."""
     title = _("结业证书")
-    pdf = new_document(title, landscape=True)
+    pdf = new_document(title, landscape=True, page_numbers=False)
     pdf.set_line_width(1.2)
     pdf.rect(10, 10, pdf.w - 20, pdf.h - 20)
     pdf.set_y(30)

@@ -97,6 +97,20 @@ def test_the_command_refuses_what_the_account_may_not_see(app, runner, tree, sec
     assert unknown.exit_code == 1 and "NOPE" in unknown.output
 
 
+def test_the_command_for_a_year_without_records_writes_empty_documents(app, runner, tree,
+                                                                      member, tmp_path):
+    result = runner.invoke(args=["reports", "archive", "--org", "A", "--year", "1990",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "A-1990.pdf").read_bytes())
+    assert "1990 年度学习档案" in text and "这一年还没有学时记录" in text
+    book = load_workbook(tmp_path / "A-1990.xlsx")
+    assert [book[name].max_row for name in ("必修课程", "会议记录", "学时明细")] == [1, 1, 1]
+    wrong = runner.invoke(args=["reports", "archive", "--org", "A", "--year", "3000",
+                                str(tmp_path)])
+    assert wrong.exit_code == 1 and "3000" in wrong.output
+
+
 def test_the_archive_costs_a_fixed_number_of_queries(client, login, tree, member, secretary,
                                                      make_user, complete_course,
                                                      count_queries):

@@ -104,6 +104,7 @@ def test_the_certificate_pdf_names_member_course_hours_code(client, login, membe
     for words in ("结业证书", "张三", "乡村振兴", "2.5", cert.display_code, "测试县委"):
         assert words in text, words
     assert b"/Subtype /Image" in response.data  # the QR code
+    assert "1/1" not in text  # one page, no page footer across its border
     client.post("/logout")
     login(member_b)
     assert client.get(f"/certificates/{cert.id}.pdf").status_code == 404
