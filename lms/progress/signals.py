@@ -9,7 +9,7 @@ _signals = Namespace()
 #: and course; its hours are in the ledger by then)
 course_completed = _signals.signal("course-completed")
 #: sender: the LessonProgress; kwargs: user_id, lesson — a member opened a lesson for the first
-#: time (its progress row was made)
+#: time (its progress row was made, online or by an offline sync's batch)
 lesson_started = _signals.signal("lesson-started")
 #: sender: the LessonProgress; kwargs: user, lesson — a lesson became complete
 lesson_completed = _signals.signal("lesson-completed")
