@@ -90,15 +90,15 @@ def reach_ends(user, ends: Iterable[tuple[int, int, bool]], now: datetime) -> se
     newly = [r["lesson_id"] for r in inserts if r["completed_at"]] + [
         lesson_id for lesson_id, row in rows.items()
         if row.completed_at is None and wanted[lesson_id][1]]
-    _tell(user, started if signals.lesson_started.receivers else [],
-          newly if signals.lesson_completed.receivers else [])
+    _tell(user, started if signals.lessons_started.receivers else [],
+          newly if signals.lessons_completed.receivers else [])
     return complete_courses(user, courses, now)
 
 
 def _tell(user, started: list[int], completed: list[int]) -> None:
-    """Send ``lesson_started`` for the lessons first seen here and ``lesson_completed`` for those
-    completed here, as ``services._progress`` and ``_reach_end`` do for each lesson (two reads,
-    only when someone listens)."""
+    """Send ``lessons_started`` for the lessons first seen here and ``lessons_completed`` for
+    those completed here, each once with every lesson (what ``services._progress`` and
+    ``_reach_end`` send per lesson): two reads, only when someone listens."""
     ids = set(started) | set(completed)
     if not ids:
         return
@@ -106,14 +106,12 @@ def _tell(user, started: list[int], completed: list[int]) -> None:
         select(Lesson).where(Lesson.id.in_(ids)))}
     rows = {row.lesson_id: row for row in db.session.scalars(select(LessonProgress).where(
         LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(ids)))}
-    for lesson_id in started:
-        signals.lesson_started.send(rows[lesson_id], user_id=user.id,
-                                    lesson=lessons[lesson_id])
+    if started:
+        signals.lessons_started.send(None, user_id=user.id, started=[
+            (rows[lesson_id], lessons[lesson_id]) for lesson_id in started])
     if completed:
-        member = _member(user)
-        for lesson_id in completed:
-            signals.lesson_completed.send(rows[lesson_id], user=member,
-                                          lesson=lessons[lesson_id])
+        signals.lessons_completed.send(None, user=_member(user), completed=[
+            (rows[lesson_id], lessons[lesson_id]) for lesson_id in completed])
 
 
 def _member(user) -> User:

@@ -13,6 +13,13 @@ course_completed = _signals.signal("course-completed")
 lesson_started = _signals.signal("lesson-started")
 #: sender: the LessonProgress; kwargs: user, lesson — a lesson became complete
 lesson_completed = _signals.signal("lesson-completed")
+#: sender: None; kwargs: user_id, started — lessons a member opened for the first time in one
+#: batch write (the offline sync, lms.progress.batch): ``started`` lists (LessonProgress,
+#: Lesson). Sent instead of ``lesson-started`` for each, like ``courses-completed`` below.
+lessons_started = _signals.signal("lessons-started")
+#: sender: None; kwargs: user, completed — lessons completed in one batch write: ``completed``
+#: lists (LessonProgress, Lesson). Sent instead of ``lesson-completed`` for each.
+lessons_completed = _signals.signal("lessons-completed")
 #: sender: None; kwargs: user, completed — several courses of one member completed in one batch
 #: write (the offline sync, lms.progress.batch): ``completed`` lists (CourseCompletion, Course).
 #: Sent instead of ``course-completed`` for each, so a receiver of that one takes this too

@@ -96,12 +96,26 @@ def queue(items: list[tuple[int, str, dict]]) -> None:
 
 
 # ---- what each event says ---------------------------------------------------------------------
+#
+# A single event (a lesson read online, a quiz graded, a meeting) looks up what its object needs
+# by itself; a batch (the offline sync) looks it up for all of its lessons or checks in one
+# query and queues all of its statements in one INSERT, so its cost does not grow with its size.
 
-def _lesson_object(lesson) -> dict:
+def _lesson_objects(lessons) -> dict[int, dict]:
+    """``{lesson id: activity}`` for ``lessons``, their courses' slugs read in one query."""
     from lms.courses.models import Course
 
-    slug = db.session.scalar(select(Course.slug).where(Course.id == lesson.course_id))
-    return activity("lesson", f"courses/{slug}/lessons/{lesson.key}", lesson.title)
+    lessons = list(lessons)
+    if not lessons:
+        return {}
+    slugs = dict(db.session.execute(select(Course.id, Course.slug).where(
+        Course.id.in_({lesson.course_id for lesson in lessons}))).all())
+    return {lesson.id: activity("lesson", f"courses/{slugs[lesson.course_id]}/lessons/"
+                                f"{lesson.key}", lesson.title) for lesson in lessons}
+
+
+def _lesson_object(lesson) -> dict:
+    return _lesson_objects([lesson])[lesson.id]
 
 
 def _course_object(course) -> dict:
@@ -117,72 +131,93 @@ def _score(attempt) -> dict:
     return {"score": score, "success": bool(attempt.passed), "completion": True}
 
 
+def _assessment(slug: str, course_title: str, lesson_key: str | None,
+                lesson_title: str | None) -> dict:
+    """A final quiz (no lesson) or a lesson's check."""
+    if lesson_key is None:
+        return activity("assessment", f"courses/{slug}/final", f"{course_title} · 结业测验")
+    return activity("assessment", f"courses/{slug}/lessons/{lesson_key}/check",
+                    f"{lesson_title} · 随堂测验")
+
+
 def _quiz_object(quiz) -> dict:
     from lms.courses.models import Course, Lesson
 
     course = db.session.get(Course, quiz.course_id)
-    if quiz.lesson_id is None:
-        return activity("assessment", f"courses/{course.slug}/final",
-                        f"{course.title} · 结业测验")
-    lesson = db.session.get(Lesson, quiz.lesson_id)
-    return activity("assessment", f"courses/{course.slug}/lessons/{lesson.key}/check",
-                    f"{lesson.title} · 随堂测验")
+    lesson = db.session.get(Lesson, quiz.lesson_id) if quiz.lesson_id is not None else None
+    return _assessment(course.slug, course.title, lesson and lesson.key, lesson and lesson.title)
 
 
 def on_lesson_started(row, *, user_id, lesson, **_):
-    if enabled():
-        queue([(user_id, "experienced", statement(user_id, "experienced",
-                                                  _lesson_object(lesson), at=row.first_seen_at))])
+    on_lessons_started(None, user_id=user_id, started=[(row, lesson)])
+
+
+def on_lessons_started(_sender, *, user_id, started, **_):
+    if enabled() and started:
+        objects = _lesson_objects(lesson for _, lesson in started)
+        queue([(user_id, "experienced", statement(user_id, "experienced", objects[lesson.id],
+                                                  at=row.first_seen_at))
+               for row, lesson in started])
 
 
 def on_lesson_completed(row, *, user, lesson, **_):
-    if enabled():
-        queue([(user.id, "completed", statement(user.id, "completed", _lesson_object(lesson),
+    on_lessons_completed(None, user=user, completed=[(row, lesson)])
+
+
+def on_lessons_completed(_sender, *, user, completed, **_):
+    if enabled() and completed:
+        objects = _lesson_objects(lesson for _, lesson in completed)
+        queue([(user.id, "completed", statement(user.id, "completed", objects[lesson.id],
                                                 at=row.completed_at,
-                                                result={"completion": True}))])
+                                                result={"completion": True}))
+               for row, lesson in completed])
 
 
 def on_course_completed(completion, *, user, course, **_):
-    if enabled():
-        queue([(user.id, "completed", statement(user.id, "completed", _course_object(course),
-                                                at=completion.completed_at,
-                                                result={"completion": True}))])
+    on_courses_completed(None, user=user, completed=[(completion, course)])
 
 
 def on_courses_completed(_sender, *, user, completed, **_):
-    for completion, course in completed:
-        on_course_completed(completion, user=user, course=course)
+    if enabled() and completed:
+        queue([(user.id, "completed", statement(user.id, "completed", _course_object(course),
+                                                at=completion.completed_at,
+                                                result={"completion": True}))
+               for completion, course in completed])
 
 
-def _graded(user_id: int, quiz, attempt) -> tuple[int, str, dict]:
+def _graded(user_id: int, obj: dict, attempt) -> tuple[int, str, dict]:
     verb = "passed" if attempt.passed else "failed"
-    return (user_id, verb, statement(user_id, verb, _quiz_object(quiz),
-                                     at=attempt.submitted_at, result=_score(attempt)))
+    return (user_id, verb, statement(user_id, verb, obj, at=attempt.submitted_at,
+                                     result=_score(attempt)))
 
 
 def on_lesson_check_graded(quiz, *, user, attempt, **_):
     if enabled():
-        queue([_graded(user.id, quiz, attempt)])
+        queue([_graded(user.id, _quiz_object(quiz), attempt)])
 
 
 def on_final_quiz_graded(quiz, *, user, attempt, **_):
     if enabled():
-        queue([_graded(user.id, quiz, attempt)])
+        queue([_graded(user.id, _quiz_object(quiz), attempt)])
 
 
 def on_lesson_checks_graded(_sender, *, user, checks, **_):
+    """The batch form: the attempts with their checks' lessons and courses in one query."""
     if not enabled():
         return
+    from lms.courses.models import Course, Lesson
     from lms.quizzes.models import Attempt, Quiz
 
-    fresh = [c for c in checks if not c.already]
+    fresh = [c.attempt_id for c in checks if not c.already]
     if not fresh:
         return
-    attempts = {a.id: a for a in db.session.scalars(
-        select(Attempt).where(Attempt.id.in_([c.attempt_id for c in fresh])))}
-    quizzes = {q.id: q for q in db.session.scalars(
-        select(Quiz).where(Quiz.id.in_([c.quiz_id for c in fresh])))}
-    queue([_graded(user.id, quizzes[c.quiz_id], attempts[c.attempt_id]) for c in fresh])
+    rows = db.session.execute(
+        select(Attempt, Course.slug, Course.title, Lesson.key, Lesson.title)
+        .join(Quiz, Quiz.id == Attempt.quiz_id).join(Course, Course.id == Quiz.course_id)
+        .outerjoin(Lesson, Lesson.id == Quiz.lesson_id)
+        .where(Attempt.id.in_(fresh))).all()
+    found = {row[0].id: row for row in rows}
+    queue([_graded(user.id, _assessment(*found[a][1:]), found[a][0]) for a in fresh])
 
 
 def _meeting_object(meeting) -> dict:
@@ -227,6 +262,8 @@ def connect_signals() -> None:
 
     progress_signals.lesson_started.connect(on_lesson_started)
     progress_signals.lesson_completed.connect(on_lesson_completed)
+    progress_signals.lessons_started.connect(on_lessons_started)
+    progress_signals.lessons_completed.connect(on_lessons_completed)
     progress_signals.course_completed.connect(on_course_completed)
     progress_signals.courses_completed.connect(on_courses_completed)
     quiz_signals.lesson_check_graded.connect(on_lesson_check_graded)

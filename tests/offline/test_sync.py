@@ -219,9 +219,10 @@ def test_sync_over_http_translates_errors_and_needs_a_member(client_for, member,
     assert client_for(None).post("/offline/sync", json=body).status_code in (302, 401)
 
 
-def test_a_full_batch_costs_the_same_statements_as_a_small_one(app, make_user, tree,
-                                                               make_course, count_queries):
-    """Set-based: the statements a batch runs do not grow with its items."""
+def _full_and_small_batch(app, make_user, tree, make_course, count_queries):
+    """Sync a batch of one course (10 items) and one of ten (100 items), each course ten lessons
+    with a two-question check passed on the first five and the other five read; returns
+    ``((items, statements), (items, statements))`` of the small and the full batch."""
     def run(n_courses):
         user = make_user("渔民", org=tree["a1"])
         items = []
@@ -235,19 +236,45 @@ def test_a_full_batch_costs_the_same_statements_as_a_small_one(app, make_user, t
         assert all(r["ok"] for r in results)
         return len(items), n[0]
 
-    small, big = run(1), run(10)
+    return run(1), run(10)
+
+
+def test_a_full_batch_costs_the_same_statements_as_a_small_one(app, make_user, tree,
+                                                               make_course, count_queries):
+    """Set-based: the statements a batch runs do not grow with its items."""
+    small, big = _full_and_small_batch(app, make_user, tree, make_course, count_queries)
     assert (small[0], big[0]) == (10, 100)
     assert big[1] == small[1]
     assert count(StudyHours) == 11
 
 
+def test_with_an_lrs_a_full_batch_still_costs_the_same_statements(app, make_user, tree,
+                                                                  make_course, count_queries):
+    """With ``XAPI_ENDPOINT`` set the batch also queues its xAPI statements — experienced and
+    completed for every lesson, passed for every check, completed for every course — and still
+    in statements that do not grow with its items."""
+    from lms.reports.models import XapiStatement
+
+    app.config.update(XAPI_ENDPOINT="http://127.0.0.1:9/xAPI")
+    small, big = _full_and_small_batch(app, make_user, tree, make_course, count_queries)
+    assert (small[0], big[0]) == (10, 100)
+    assert big[1] == small[1]
+    said = dict(db.session.execute(select(XapiStatement.verb, func.count())
+                                   .group_by(XapiStatement.verb)).all())
+    # 11 courses of 10 lessons (5 with a check): per course 10 + 10 + 1 completed, 5 passed
+    assert said == {"experienced": 110, "completed": 110 + 11, "passed": 55}
+
+
 def test_every_receiver_of_a_course_completion_also_takes_the_batch_form(app):
-    """The sync completes courses set-based and sends ``courses_completed`` once instead of
-    ``course_completed`` per course: a receiver of the one must take the other too."""
+    """The sync completes lessons and courses set-based and sends ``lessons_started``,
+    ``lessons_completed`` and ``courses_completed`` once instead of the signal per lesson or
+    course: a receiver of the one must take the other too."""
     from lms.progress import signals
 
     def modules(signal):
         return {getattr(fn, "__module__", None) for fn in signal.receivers_for(None)}
 
     assert modules(signals.course_completed) <= modules(signals.courses_completed)
+    assert modules(signals.lesson_started) <= modules(signals.lessons_started)
+    assert modules(signals.lesson_completed) <= modules(signals.lessons_completed)
     assert modules(signals.course_completed)  # the 结业证书 at least
