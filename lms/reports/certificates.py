@@ -42,14 +42,20 @@ def normalise_code(text: str) -> str | None:
     return code if _CODE.fullmatch(code) else None
 
 
+def issuers_of(org_ids) -> dict[int, str]:
+    """``{org id: issuer}``: the top of each member's tree (the county's 县委) issues the
+    certificate. Two queries whatever the number of organisations."""
+    paths = dict(db.session.execute(select(Organization.id, Organization.path).where(
+        Organization.id.in_({org_id for org_id in org_ids if org_id is not None}))).all())
+    tops = {org_id: int(path.strip("/").split("/")[0])
+            for org_id, path in paths.items() if path and path.strip("/")}
+    names = dict(db.session.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_(set(tops.values())))).all()) if tops else {}
+    return {org_id: names.get(top) or "" for org_id, top in tops.items()}
+
+
 def issuer_of(org_id: int | None) -> str:
-    """The top of the member's tree (the county's 县委) issues the certificate."""
-    if org_id is None:
-        return ""
-    path = db.session.scalar(select(Organization.path).where(Organization.id == org_id)) or ""
-    top = path.strip("/").split("/")[0] if path else ""
-    return (db.session.scalar(select(Organization.name).where(Organization.id == int(top)))
-            if top else "") or ""
+    return issuers_of([org_id]).get(org_id, "") if org_id is not None else ""
 
 
 def on_course_completed(completion, *, user, course, **_) -> None:
@@ -62,18 +68,25 @@ def on_course_completed(completion, *, user, course, **_) -> None:
             issuer_name=issuer_of(user.org_id)))
 
 
+def _issue(rows) -> None:
+    """One INSERT of a certificate for each ``(completion id, completed at, user id, name,
+    org id, course id, course title, credit hours)``, the issuers looked up together."""
+    issuers = issuers_of({row[4] for row in rows})
+    db.session.execute(insert(Certificate), [
+        {"code": new_code(), "completion_id": completion_id, "issued_at": completed_at,
+         "user_id": user_id, "member_name": name, "issuer_name": issuers.get(org_id, ""),
+         "course_id": course_id, "course_title": title, "hours": float(hours or 0)}
+        for completion_id, completed_at, user_id, name, org_id, course_id, title, hours
+        in rows])
+
+
 def on_courses_completed(_sender, *, user, completed, **_) -> None:
     """The same for several completions of one member at once (the offline sync): the issuer
     looked up once, the certificates written in one INSERT."""
-    if not completed:
-        return
-    issuer = issuer_of(user.org_id)
-    db.session.execute(insert(Certificate), [
-        {"code": new_code(), "user_id": user.id, "course_id": course.id,
-         "completion_id": completion.id, "issued_at": completion.completed_at,
-         "member_name": user.name, "course_title": course.title,
-         "hours": float(course.credit_hours or 0), "issuer_name": issuer}
-        for completion, course in completed])
+    if completed:
+        _issue([(completion.id, completion.completed_at, user.id, user.name, user.org_id,
+                 course.id, course.title, course.credit_hours)
+                for completion, course in completed])
 
 
 def connect_signals() -> None:
@@ -124,19 +137,21 @@ def revoke(actor, certificate_id: int, reason: str, *, ip: str = "") -> Certific
 
 def issue_missing() -> int:
     """Issue a certificate for every completion without one (completions written before this
-    domain existed, or by the demo's history); returns how many. One commit."""
+    domain existed, or by the demo's history); returns how many. A fixed number of statements
+    (the completions, the issuers, one INSERT) and one commit."""
     from lms.auth.models import User
     from lms.courses.models import Course
     from lms.progress.models import CourseCompletion
 
     begin_write()
     rows = db.session.execute(
-        select(CourseCompletion, User, Course)
+        select(CourseCompletion.id, CourseCompletion.completed_at, User.id, User.name,
+               User.org_id, Course.id, Course.title, Course.credit_hours)
         .join(User, User.id == CourseCompletion.user_id)
         .join(Course, Course.id == CourseCompletion.course_id)
         .outerjoin(Certificate, Certificate.completion_id == CourseCompletion.id)
-        .where(Certificate.id.is_(None))).all()
-    for completion, user, course in rows:
-        on_course_completed(completion, user=user, course=course)
+        .where(Certificate.id.is_(None)).order_by(CourseCompletion.id)).all()
+    if rows:
+        _issue(rows)
     db.session.commit()
     return len(rows)

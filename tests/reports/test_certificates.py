@@ -138,3 +138,36 @@ def test_the_demo_issues_a_certificate_for_every_completion(app):
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == completions
     create_demo(app, echo=lambda *_: None)
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == completions
+
+
+def test_issuing_the_missing_certificates_costs_the_same_for_5_or_50(
+        make_user, tree, make_course, count_queries):
+    """The back-fill (the demo's history, completions from before certificates) reads the
+    completions, the issuers and writes the certificates in a fixed number of statements, each
+    certificate as the completing transaction would have issued it."""
+    from lms.progress.models import CourseCompletion
+
+    courses = [make_course(lessons=1, title=f"课程{i}", hours=2).course for i in range(5)]
+    orgs = [tree["a1"], tree["b"], tree["town"], None]
+
+    def back_fill(members):
+        users = [make_user(f"党员{i}", org=orgs[i % len(orgs)]) for i in range(members)]
+        for user in users:
+            db.session.add_all([CourseCompletion(user_id=user.id, course_id=course.id)
+                                for course in courses])
+        db.session.commit()
+        with count_queries() as n:
+            issued = certificates.issue_missing()
+        return issued, n[0], users
+
+    small, big = back_fill(1), back_fill(10)
+    assert (small[0], big[0]) == (5, 50)
+    assert big[1] == small[1]
+    assert certificates.issue_missing() == 0
+    for user in small[2] + big[2]:
+        issued = certificates.of_member(user.id)
+        assert sorted(c.course_title for c in issued) == [c.title for c in courses]
+        assert {(c.member_name, c.hours, c.issuer_name) for c in issued} == {
+            (user.name, 2.0, "测试县委" if user.org_id else "")}
+    codes = db.session.scalars(select(Certificate.code)).all()
+    assert len(set(codes)) == len(codes) == 55
