@@ -515,6 +515,11 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        # a request still running (a beacon the page sent as the test ended) holds locks that
+        # the next cleanup's TRUNCATE would deadlock on (PostgreSQL): let it finish first
+        for request in list(vars(server).get("_threads", ())):  # socketserver's record of them
+            request.join(timeout=10)
+        server.socket.close()
 
 
 CHROMIUM = "/usr/bin/chromium"
