@@ -109,6 +109,20 @@ def seed(database: Database, folder: Path, members: int, scrypt: bool) -> None:
         db.engine.dispose()
 
 
+def migrate(database: Database, folder: Path) -> None:
+    """A kept database brought to the code's revision (the code may have moved since)."""
+    import flask_migrate
+
+    from lms.database import bind_migrate
+    from lms.extensions import db
+
+    app = county.build_app(database, folder)
+    bind_migrate(app)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
 def add_trainers() -> None:
     """Five trainers (讲师) at the county for the soak's authoring pages: the first five
     township secretaries (137…) take the role as well."""
@@ -148,9 +162,9 @@ def quiz_facts(database: Database) -> dict:
         course_id, lessons = conn.execute(
             "SELECT c.id, count(l.id) FROM courses c JOIN lessons l ON l.course_id = c.id "
             "AND NOT l.archived WHERE c.slug = %s GROUP BY c.id", (COURSE,)).fetchone()
-        quiz_id = conn.execute(
-            "SELECT id FROM quizzes WHERE course_id = %s AND lesson_id IS NULL "
-            "AND NOT archived", (course_id,)).fetchone()[0]
+        quiz_id, draw = conn.execute(
+            "SELECT id, draw FROM quizzes WHERE course_id = %s AND lesson_id IS NULL "
+            "AND NOT archived", (course_id,)).fetchone()
         lesson_keys = [r[0] for r in conn.execute(
             "SELECT key FROM lessons WHERE course_id = %s AND NOT archived ORDER BY position",
             (course_id,))]
@@ -164,7 +178,7 @@ def quiz_facts(database: Database) -> dict:
                 key[ident] = ["true" if answer[0] else "false"]
             else:
                 key[ident] = [str(answer[0])]
-    return {"course_id": course_id, "lessons": lessons, "quiz_id": quiz_id,
+    return {"course_id": course_id, "lessons": lessons, "quiz_id": quiz_id, "draw": draw,
             "lesson_keys": lesson_keys, "answer_key": key}
 
 
@@ -230,6 +244,7 @@ class Server(county.Servers):
             [str(gunicorn), "--config", str(county.GUNICORN_CONF), "--workers", str(workers),
              "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
              "--log-level", "warning", "--timeout", "60", "--access-logfile", str(access_log),
+             "--error-logfile", str(access_log.with_name("error.log")),
              "--access-logformat", ACCESS_FORMAT, "lms:create_app()"],
             env={**os.environ, **env}, start_new_session=True)
         self.procs.append(proc)
@@ -357,8 +372,12 @@ def run_locust(port: int, plan: Path, results: Path, prefix: Path, users: int, s
         output = proc.stdout.read()
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=60)
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
     wall = time.monotonic() - started
     kinds = {}
     with open(f"{prefix}_stats.csv", newline="", encoding="utf-8") as fh:
@@ -521,11 +540,25 @@ def run_step(args, database, facts, server_port, server_pid, access_log, folder,
     server, offset = server_times(access_log, offset)
     check = check_database(database, facts, outcomes)
     rate = members_per_ten_minutes(outcomes, started, args.run_time)
-    step = {"users": users, "spawn_rate": spawn, "run_time": args.run_time,
+    errors = access_log.with_name("error.log")
+    step = {"server_exceptions": errors.read_text().count("Exception on ") if errors.exists()
+            else 0,
+            "users": users, "spawn_rate": spawn, "run_time": args.run_time,
             "load_before": before, "load_after": after, "locust": figures, "server": server,
             "check": check, "rate": rate,
             "not_through": Counter(str(o.get("submit")) for o in outcomes
                                    if o.get("submit") != 303)}
+    cpu = figures["cpu"]
+    requests = figures["kinds"].get("Aggregated", {}).get("requests", 0)
+    if cpu and requests:
+        # the server's CPU (gunicorn and PostgreSQL) per request, and per member through the
+        # whole quiz (11 requests + one save a question): what an idle server of this size
+        # could carry, however busy this machine was
+        per_request = (cpu["cpu_s"]["gunicorn"] + cpu["cpu_s"]["postgres"]) / requests
+        per_member = per_request * (11 + facts["draw"])
+        step["server_cpu"] = {
+            "ms_per_request": per_request * 1000, "s_per_member": per_member,
+            "members_per_ten_minutes_on_idle_cores": cpu["cores"] * 600 / per_member}
     report_step(step)
     return step, offset
 
@@ -540,6 +573,9 @@ def step_problems(step: dict) -> list[str]:
             problems.append(f"{name}: {row['failures']} errors")
         if row["p95"] > P95_GOAL_MS:
             problems.append(f"{name}: p95 {row['p95']:.0f} ms > {P95_GOAL_MS:.0f} ms")
+    if step.get("server_exceptions"):
+        problems.append(f"{step['server_exceptions']} exceptions in the app (gunicorn's error "
+                        "log, so far)")
     for exception in step["locust"].get("exceptions", []):
         problems.append(f"locust user raised {exception['Count']}× {exception['Message']}")
     check = step["check"]
@@ -588,6 +624,12 @@ def report_step(step: dict) -> None:
         shares = ", ".join(f"{k} {v * 100:.0f} %" for k, v in cpu["share_of_machine"].items())
         log(f"  CPU over {cpu['wall_s']:.0f} s on {cpu['cores']} cores: {shares}, idle "
             f"{cpu['idle_share'] * 100:.0f} %")
+    if step.get("server_cpu"):
+        c = step["server_cpu"]
+        log(f"  server CPU (gunicorn + PostgreSQL): {c['ms_per_request']:.1f} ms a request, "
+            f"{c['s_per_member']:.2f} s a member through the quiz: all {cpu['cores']} cores of "
+            f"an idle server would carry {c['members_per_ten_minutes_on_idle_cores']:,.0f} "
+            f"members per ten minutes")
     log(f"  load average before {step['load_before']}, after {step['load_after']}")
     problems = step_problems(step)
     log("  " + ("HOLDS" if not problems else "DOES NOT HOLD: " + "; ".join(problems)))
@@ -627,6 +669,8 @@ def main(argv=None) -> int:
             seed(database, folder, args.members, args.scrypt)
         elif args.scrypt:
             raise SystemExit("--scrypt needs a fresh database")
+        else:
+            migrate(database, folder)
         if args.seed_only:
             args.keep = True
             return 0
@@ -696,29 +740,61 @@ def finish_profile(profiler) -> dict:
     return summarise_stacks(out)
 
 
-def summarise_stacks(path: Path, top: int = 25) -> dict:
-    """From py-spy's raw (collapsed) stacks: the share of samples in each of the app's own
-    functions or libraries (inclusive), heaviest first."""
+#: where a sample's innermost frame is, by the file's path: the first prefix that matches
+LAYERS = (("psycopg", "waiting for PostgreSQL (psycopg)"), ("sqlalchemy", "SQLAlchemy"),
+          ("jinja2", "Jinja2 (rendering)"), ("templates/", "Jinja2 (rendering)"),
+          ("werkzeug", "Flask, Werkzeug and extensions"), ("flask", "Flask, Werkzeug and extensions"),
+          ("wtforms", "Flask, Werkzeug and extensions"), ("babel", "Flask, Werkzeug and extensions"),
+          ("limits", "Flask-Limiter and Redis"), ("redis", "Flask-Limiter and Redis"),
+          ("lms/", "the app's own code"), ("gunicorn", "gunicorn (reading requests, writing, "
+                                                             "closing connections)"))
+
+
+def _frames(stack: str) -> list[tuple[str, str]]:
+    out = []
+    for frame in stack.split(";"):
+        name, _, where = frame.partition(" (")
+        out.append((name, where.rstrip(")")))
+    return out
+
+
+def summarise_stacks(path: Path, top: int = 12) -> dict:
+    """From py-spy's raw (collapsed) stacks of one worker: the share of samples by the layer the
+    innermost frame is in (self time), and by the app's view function (inclusive)."""
     total = 0
-    inclusive: Counter = Counter()
+    layers: Counter = Counter()
+    views: Counter = Counter()
+    app_functions: Counter = Counter()
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         n = int(count)
+        frames = _frames(stack)
+        if frames and frames[-1][0] == "SyncWorker.wait":
+            continue  # waiting for the next connection: idle, whatever py-spy took it for
         total += n
-        seen = set()
-        for frame in stack.split(";"):
-            name = frame.split(" (", 1)[0]
-            where = frame.split(" (", 1)[1] if " (" in frame else ""
-            label = f"{name} ({where.rsplit('/', 2)[-2] if '/' in where else where})"
-            if label not in seen:
-                seen.add(label)
-                inclusive[label] += n
-    rows = [(label, n * 100 / total) for label, n in inclusive.most_common(top)] if total else []
-    for label, share in rows:
-        log(f"    {share:5.1f} %  {label}")
-    return {"samples": total, "inclusive_percent": rows}
+        leaf = frames[-1][1] if frames else ""
+        layers[next((label for prefix, label in LAYERS if leaf.startswith(prefix)),
+                    "other (Python, the standard library)")] += n
+        own = [(name, where) for name, where in frames if where.startswith("lms/")]
+        if own:
+            views[f"{own[0][0]} ({own[0][1].split(':')[0]})"] += n
+        for label in {f"{name} ({where.split(':')[0]})" for name, where in own}:
+            app_functions[label] += n
+    if not total:
+        return {}
+    result = {"samples": total,
+              "layers": [(k, v * 100 / total) for k, v in layers.most_common()],
+              "views": [(k, v * 100 / total) for k, v in views.most_common(top)],
+              "app_functions": [(k, v * 100 / total) for k, v in app_functions.most_common(top)]}
+    log(f"  py-spy, one worker, {total} samples (serving requests):")
+    for title, key in (("by layer (innermost frame)", "layers"), ("by view", "views"),
+                       ("the app's functions (inclusive)", "app_functions")):
+        log(f"    {title}:")
+        for label, share in result[key]:
+            log(f"      {share:5.1f} %  {label}")
+    return result
 
 
 if __name__ == "__main__":

@@ -114,6 +114,8 @@ def main(argv=None) -> int:
         if not database.reused:
             database.create()
             cq.seed(database, folder, args.members, False)
+        else:
+            cq.migrate(database, folder)
         facts = cq.quiz_facts(database)
         ready = cq.ready_members(database, facts)
         with cq.connect(database) as conn:
