@@ -13,6 +13,16 @@ import gc
 preload_app = True
 
 
+def when_ready(server):
+    """In the master, once the app is loaded, before the first worker is forked."""
+    # The member lists sort names by pinyin. pypinyin's dictionaries take ~45 MB once used: used
+    # here first, the workers share the master's copy instead of each loading its own
+    # (bench/pinyin_memory.py).
+    from lms.reports.tables import pinyin_key
+
+    pinyin_key("田埂课堂")
+
+
 def pre_fork(server, worker):
     """In the master, just before each worker is forked."""
     # Python's cycle collector writes into every object it examines, and each write copies a

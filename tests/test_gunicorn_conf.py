@@ -20,6 +20,13 @@ def test_the_app_is_preloaded_and_its_objects_frozen_before_each_fork():
         gc.unfreeze()
 
 
+def test_the_master_loads_the_pinyin_dictionaries_the_workers_share():
+    import sys
+
+    CONF["when_ready"](None)
+    assert "pypinyin" in sys.modules
+
+
 def test_building_the_app_opens_no_database_connection(app_factory):
     app = app_factory()
     with app.app_context():
