@@ -12,6 +12,7 @@ import re
 import struct
 import threading
 import zlib
+from json import dumps
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -78,17 +79,23 @@ def home_org(user):
 # ---- requests at the same moment ----------------------------------------------------------------
 
 class Browser:
-    """One member's cookie jar over http.client (a new connection per request)."""
+    """One person's cookie jar over http.client (a new connection per request). ``location``
+    is the last response's Location header."""
 
     def __init__(self, base: str):
         parts = urlsplit(base)
         self.host, self.port = parts.hostname, parts.port
         self.cookie = ""
+        self.location = None
 
     def request(self, method: str, path: str, data: dict | None = None,
-                headers: dict | None = None, attempts: int = 3):
-        body = urlencode(data or {}, doseq=True)
-        sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+                headers: dict | None = None, attempts: int = 3, *, json=None):
+        """Send a form (``data``) or, with ``json``, a JSON body; returns (status, body)."""
+        if json is not None:
+            body, kind = dumps(json), "application/json"
+        else:
+            body, kind = urlencode(data or {}, doseq=True), "application/x-www-form-urlencoded"
+        sent = {"Content-Type": kind, **(headers or {})}
         if self.cookie:
             sent["Cookie"] = self.cookie
         for attempt in range(attempts):
@@ -110,6 +117,7 @@ class Browser:
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
+        self.location = response.getheader("Location")
         return response.status, payload
 
     def login(self, phone: str) -> None:

@@ -3,11 +3,8 @@ PostgreSQL (TEST_DATABASE_URL): closing requests race with roster ticks and QR c
 afterwards everyone marked present holds exactly one meeting entry and nobody else holds one."""
 from __future__ import annotations
 
-import http.client
-import json
 from collections import Counter
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import select
 
@@ -16,48 +13,7 @@ from lms.extensions import db
 from lms.meetings import services
 from lms.meetings.models import Attendance, Meeting
 from lms.progress.models import StudyHours
-from tests.helpers import PASSWORD, run_all
-
-
-class Phone:
-    """One person's cookie jar over http.client (a new connection per request)."""
-
-    def __init__(self, base: str):
-        parts = urlsplit(base)
-        self.host, self.port, self.cookie = parts.hostname, parts.port, ""
-
-    def send(self, method: str, path: str, *, form: dict | None = None, payload=None):
-        headers = {}
-        body = None
-        if payload is not None:
-            body, headers["Content-Type"] = json.dumps(payload), "application/json"
-        elif form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        for attempt in range(3):
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-            try:
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-                break
-            except (ConnectionResetError, ConnectionRefusedError,
-                    http.client.RemoteDisconnected):
-                if attempt == 2:
-                    raise
-            finally:
-                connection.close()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return response.status, response.getheader("Location"), data
-
-    def login(self, phone: str) -> None:
-        status, _where, _data = self.send("POST", "/login",
-                                          form={"phone": phone, "password": PASSWORD})
-        assert status == 302
+from tests.helpers import Browser, run_all
 
 
 def test_closing_races_ticks_and_check_ins_hours_once(app, live_server, secretary, make_user,
@@ -73,27 +29,27 @@ def test_closing_races_ticks_and_check_ins_hours_once(app, live_server, secretar
     phones_of = [(m.phone, m.id) for m in scanning]
     db.session.commit()
 
-    recorder = Phone(live_server)
+    recorder = Browser(live_server)
     recorder.login(secretary.phone)
     # every member scans first (their ticket survives a slow sign-in), then taps at once
     tickets = []
     for phone_number, _user_id in phones_of:
-        phone = Phone(live_server)
+        phone = Browser(live_server)
         phone.login(phone_number)
-        status, where, _data = phone.send(
+        status, _data = phone.request(
             "GET", f"/m/{meeting_id}?t={services.qr_token(meeting_id)}")
         assert status == 302
-        tickets.append((phone, where.split("ticket=", 1)[1]))
+        tickets.append((phone, phone.location.split("ticket=", 1)[1]))
 
     def tick(user_id, n):
-        return recorder.send("POST", f"/meetings/{meeting_id}/ticks", payload={"items": [
+        return recorder.request("POST", f"/meetings/{meeting_id}/ticks", json={"items": [
             {"id": f"race-tick-{n:04d}", "user": user_id, "status": "present"}]})[0]
 
     def check_in(phone, ticket):
-        return phone.send("POST", f"/m/{meeting_id}/in", form={"ticket": ticket})[0]
+        return phone.request("POST", f"/m/{meeting_id}/in", {"ticket": ticket})[0]
 
     def close():
-        return recorder.send("POST", f"/meetings/{meeting_id}/close", form={})[0]
+        return recorder.request("POST", f"/meetings/{meeting_id}/close", {})[0]
 
     jobs = [lambda u=u, n=n: tick(u, n) for n, u in enumerate(tick_ids)]
     jobs += [lambda p=p, t=t: check_in(p, t) for p, t in tickets]

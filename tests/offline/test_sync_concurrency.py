@@ -37,7 +37,8 @@ def test_the_same_queue_sent_eight_times_at_once_is_done_once(app, live_server, 
 
     def send(browser):
         start.wait()
-        answers.append(_post_json(browser, {"items": items}))
+        answers.append(browser.request("POST", "/offline/sync", json={"items": items},
+                                       headers={"Accept": "application/json"}))
 
     threads = [threading.Thread(target=send, args=(b,)) for b in browsers]
     for thread in threads:
@@ -59,16 +60,3 @@ def test_the_same_queue_sent_eight_times_at_once_is_done_once(app, live_server, 
     assert db.session.scalar(select(func.count(CourseCompletion.id))) == 1
     assert db.session.scalar(select(func.count(StudyHours.id))) == 1
 
-
-def _post_json(browser, payload):
-    import http.client
-
-    connection = http.client.HTTPConnection(browser.host, browser.port, timeout=60)
-    try:
-        connection.request("POST", "/offline/sync", body=json.dumps(payload), headers={
-            "Content-Type": "application/json", "Accept": "application/json",
-            "Cookie": browser.cookie})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
