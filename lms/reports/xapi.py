@@ -191,12 +191,8 @@ def _graded(user_id: int, obj: dict, attempt) -> tuple[int, str, dict]:
                                      result=_score(attempt)))
 
 
-def on_lesson_check_graded(quiz, *, user, attempt, **_):
-    if enabled():
-        queue([_graded(user.id, _quiz_object(quiz), attempt)])
-
-
-def on_final_quiz_graded(quiz, *, user, attempt, **_):
+def on_quiz_graded(quiz, *, user, attempt, **_):
+    """A lesson check or a final quiz graded online: passed or failed."""
     if enabled():
         queue([_graded(user.id, _quiz_object(quiz), attempt)])
 
@@ -266,8 +262,8 @@ def connect_signals() -> None:
     progress_signals.lessons_completed.connect(on_lessons_completed)
     progress_signals.course_completed.connect(on_course_completed)
     progress_signals.courses_completed.connect(on_courses_completed)
-    quiz_signals.lesson_check_graded.connect(on_lesson_check_graded)
-    quiz_signals.final_quiz_graded.connect(on_final_quiz_graded)
+    quiz_signals.lesson_check_graded.connect(on_quiz_graded)
+    quiz_signals.final_quiz_graded.connect(on_quiz_graded)
     quiz_signals.lesson_checks_graded.connect(on_lesson_checks_graded)
     meeting_signals.meeting_closed.connect(on_meeting_closed)
     meeting_signals.attendance_changed.connect(on_attendance_changed)
