@@ -325,11 +325,10 @@ def _check_lesson(title: str, minutes: int) -> str:
     return title
 
 
-def _live_count(course: Course) -> int:
-    """Live lessons as the editor sees them (with unpublished changes)."""
-    if drafts.drafting(course):
-        return len(drafts.working_lessons(course))
-    return len(live_lessons(course))
+def _editor_lessons(course: Course) -> list:
+    """The live lessons as the editor sees them: with their unpublished changes (``Working``)
+    in a published course, else the lessons themselves."""
+    return drafts.working_lessons(course) if drafts.drafting(course) else live_lessons(course)
 
 
 def _next_position(course: Course) -> int:
@@ -347,7 +346,7 @@ def add_lesson(actor, course: Course, *, title: str, minutes: int = 5, key: str 
     ensure_editor(actor, course)
     title = _check_lesson(title, minutes)
     begin_write()
-    if _live_count(course) >= MAX_LESSONS:
+    if len(_editor_lessons(course)) >= MAX_LESSONS:
         raise ValidationFailed(N_("一门课程最多 %(n)d 课。"), n=MAX_LESSONS)
     key = (key or "").strip().lower()
     if key and not LESSON_ID.fullmatch(key):
@@ -454,7 +453,7 @@ def move_lesson(actor, lesson: Lesson | Working, direction: str, ip: str = "") -
     ensure_editor(actor, course)
     begin_write()
     drafting = drafts.drafting(course)
-    lessons = drafts.working_lessons(course) if drafting else live_lessons(course)
+    lessons = _editor_lessons(course)
     index = next((i for i, item in enumerate(lessons) if item.id == lesson.id), None)
     if index is None:
         raise NotFound(N_("这一课已归档。"))
@@ -485,7 +484,7 @@ def set_lesson_archived(actor, lesson: Lesson | Working, archived: bool, ip: str
     current = drafts.working(lesson) if drafting else lesson
     if current.archived == archived:
         return
-    if not archived and _live_count(course) >= MAX_LESSONS:
+    if not archived and len(_editor_lessons(course)) >= MAX_LESSONS:
         raise ValidationFailed(N_("一门课程最多 %(n)d 课。"), n=MAX_LESSONS)
     target = drafts.draft_of(lesson, current.draft) if drafting else lesson
     if not archived:
