@@ -62,8 +62,10 @@ def slow_page(course, phone_page, member):
 def shift_after_load(page, path: str) -> float:
     page.goto(page.base + path)  # "load" comes after the deferred scripts have run
     page.evaluate(SETTLED)
-    painted = page.evaluate("performance.getEntriesByName('first-contentful-paint').length")
-    assert painted == 1
+    # the page was painted (Chromium may post its first-contentful-paint entry a frame later
+    # than two animation frames when no deferred script holds "load" back): fails after 5 s
+    page.wait_for_function(
+        "performance.getEntriesByName('first-contentful-paint').length === 1", timeout=5000)
     return page.evaluate("window.__shift")
 
 
