@@ -75,6 +75,13 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:
+        """Always, for a loaded user (the loader refuses an inactive one). UserMixin's reads
+        ``active``, which loads the whole row again after a commit expired it: once more in
+        every page that saves something and then looks at ``current_user``."""
+        return True
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.phone}>"
 

@@ -65,8 +65,12 @@ def _take_url(attempt) -> str:
     return _lesson_url(attempt.quiz_id) or url_for("quizzes.take", attempt_id=attempt.id)
 
 
-def _result_url(attempt) -> str:
-    return _lesson_url(attempt.quiz_id) or url_for("quizzes.review", attempt_id=attempt.id)
+def _next_url(endpoint: str, outcome) -> str:
+    """Where a start (``quizzes.take``) or a submit (``quizzes.review``) leads, from what the
+    service read before its commit (which expired the attempt): a final quiz's page needs no
+    query; a lesson check lives on its lesson page (one query)."""
+    return (outcome.lesson_check and _lesson_url(outcome.quiz_id)) \
+        or url_for(endpoint, attempt_id=outcome.attempt_id)
 
 
 def _remaining(attempt) -> int | None:
@@ -146,11 +150,10 @@ def start(quiz_id: int):
     except DomainError as error:
         flash(error.translated(), "error")
         return redirect(_lesson_url(quiz_id) or url_for("quizzes.quiz_page", quiz_id=quiz_id))
-    attempt = started.attempt
     if started.status == "finalised":
         flash(_("上次的测验已超过答题时间，已按截止前保存的答案评分。"), "info")
-        return redirect(_result_url(attempt))
-    return redirect(_take_url(attempt))
+        return redirect(_next_url("quizzes.review", started))
+    return redirect(_next_url("quizzes.take", started))
 
 
 @bp.get("/quizzes/attempts/<int:attempt_id>")
@@ -197,17 +200,18 @@ def submit(attempt_id: int):
         outcome = services.submit_attempt(current_user, attempt_id, _form_answers() or None)
     except DomainError as error:
         return _fail(error)
-    attempt = outcome.attempt
+    result_url = _next_url("quizzes.review", outcome)
     if wants_json():
+        attempt = outcome.attempt
         body = {"state": attempt.state, "already_submitted": outcome.already,
                 "late": outcome.late, "score": attempt.score, "max_score": attempt.max_score,
-                "passed": attempt.passed, "result_url": _result_url(attempt)}
+                "passed": attempt.passed, "result_url": result_url}
         return jsonify(body), 409 if outcome.already else 200
     if outcome.already:
         flash(_("这次测验已经交过卷了，下面是交卷时的成绩。"), "info")
     elif outcome.late:
         flash(_("答题时间已到，已按截止前保存的答案评分。"), "info")
-    return redirect(_result_url(attempt), code=303)
+    return redirect(result_url, code=303)
 
 
 @bp.get("/quizzes/attempts/<int:attempt_id>/review")
