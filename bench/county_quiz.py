@@ -217,6 +217,23 @@ def staff(database: Database) -> dict:
     return {"secretaries": secretaries, "towns": towns, "trainers": trainers}
 
 
+def signed_in_sessions(database: Database, phones: list[str]) -> dict[str, str]:
+    """A session cookie for each phone, as the app signs one at sign-in (``_user_id`` holding
+    the id and the session token, ``seen`` now): the phones already signed in, as members' phones
+    stay for 30 days, so the trip is the issue's own (no sign-in, no sign-out)."""
+    from lms import create_app
+
+    with connect(database) as conn:
+        rows = dict((phone, (ident, token)) for phone, ident, token in conn.execute(
+            "SELECT phone, id, session_token FROM users WHERE phone = ANY(%s)", (phones,)))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": county.SECRET_KEY})
+    signer = app.session_interface.get_signing_serializer(app)
+    now = time.time()
+    return {phone: signer.dumps({"_user_id": f"{ident}.{token}", "_fresh": True,
+                                 "_permanent": True, "seen": now})
+            for phone, (ident, token) in rows.items()}
+
+
 def write_plan(path: Path, facts: dict, **people) -> None:
     plan = {"password": county.PASSWORD, "quiz_id": facts["quiz_id"], "course_slug": COURSE,
             "lesson_keys": facts["lesson_keys"], "answer_key": facts["answer_key"], **people}
@@ -346,11 +363,11 @@ def load_average() -> str:
 
 def run_locust(port: int, plan: Path, results: Path, prefix: Path, users: int, spawn_rate: float,
                run_time: int, classes: list[str], meter: CpuMeter | None = None,
-               stop_timeout: int = 30) -> dict:
+               stop_timeout: int = 30, locustfile: Path = LOCUSTFILE) -> dict:
     """``locust --headless`` bounded in users and time, against 127.0.0.1 only. Returns its
     per-kind figures (from its CSV) and the CPU shares measured while it ran."""
     locust = Path(sys.executable).parent / "locust"
-    command = [str(locust), "-f", str(LOCUSTFILE), "--headless", "--host",
+    command = [str(locust), "-f", str(locustfile), "--headless", "--host",
                f"http://127.0.0.1:{port}", "--users", str(users), "--spawn-rate", str(spawn_rate),
                "--run-time", f"{run_time}s", "--stop-timeout", str(stop_timeout), "--csv",
                str(prefix), "--only-summary", "--loglevel", "WARNING", *classes]
@@ -526,7 +543,11 @@ def run_step(args, database, facts, server_port, server_pid, access_log, folder,
              offset) -> tuple[dict, int]:
     ready = ready_members(database, facts)
     plan, results = folder / f"plan-{users}.json", folder / f"results-{users}.jsonl"
-    write_plan(plan, facts, quiz_members=ready)
+    sessions = {}
+    if args.signed_in:  # as many as this step can reach, with room to spare
+        sessions = signed_in_sessions(database, ready[:users * args.run_time // 5])
+        ready = [phone for phone in ready if phone in sessions]
+    write_plan(plan, facts, quiz_members=ready, sessions=sessions)
     spawn = args.spawn_rate or max(1.0, users / 30)
     log(f"\n-- {users} members at once (spawn {spawn:g}/s) for {args.run_time} s; "
         f"{len(ready):,} members ready; load average {load_average()}")
@@ -552,10 +573,11 @@ def run_step(args, database, facts, server_port, server_pid, access_log, folder,
     requests = figures["kinds"].get("Aggregated", {}).get("requests", 0)
     if cpu and requests:
         # the server's CPU (gunicorn and PostgreSQL) per request, and per member through the
-        # whole quiz (11 requests + one save a question): what an idle server of this size
+        # whole quiz (11 requests + one save a question; 6 + one a question signed in already):
+        # what an idle server of this size
         # could carry, however busy this machine was
         per_request = (cpu["cpu_s"]["gunicorn"] + cpu["cpu_s"]["postgres"]) / requests
-        per_member = per_request * (11 + facts["draw"])
+        per_member = per_request * ((6 if args.signed_in else 11) + facts["draw"])
         step["server_cpu"] = {
             "ms_per_request": per_request * 1000, "s_per_member": per_member,
             "members_per_ten_minutes_on_idle_cores": cpu["cores"] * 600 / per_member}
@@ -654,6 +676,9 @@ def main(argv=None) -> int:
                         help="LOGIN_RATE_LIMIT for the run: every member comes from 127.0.0.1")
     parser.add_argument("--profile", type=int, default=0, metavar="S",
                         help="py-spy one worker for S seconds in the middle of each step")
+    parser.add_argument("--signed-in", action="store_true",
+                        help="members already signed in (their session cookies made up front): "
+                             "the issue's trip, without sign-in, 我的学习 and sign-out")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",") if s.strip()]
