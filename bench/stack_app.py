@@ -13,18 +13,24 @@ them, on its own SQLite file, and loads it in the same runs.
 
 ``GET /login`` signs in the one user without a password: this app only ever listens on
 127.0.0.1 during a benchmark run.
+
+``POST /save`` is the stack's smallest write, what saving a quiz answer cannot do with less: the
+signed-in user and the CSRF token checked, one row of ``answers`` taken ``FOR UPDATE``, one row
+updated, a commit, a small JSON answer (bench/quiz_ceiling.py loads it on PostgreSQL:
+``BENCH_STACK_DB`` may be a database URL instead of a file path).
 """
 from __future__ import annotations
 
 import os
+import random
 
-from flask import Flask, redirect, render_template
+from flask import Flask, jsonify, redirect, render_template, request
 from flask_babel import Babel
 from flask_login import LoginManager, UserMixin, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from jinja2 import DictLoader
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 PAGE = """<!doctype html>
@@ -59,10 +65,20 @@ class Page(db.Model):
     html: Mapped[str] = mapped_column(Text)
 
 
+class Answer(db.Model):
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(40))
+
+
+#: rows of ``answers``: enough that concurrent saves seldom wait on one another's row lock
+ANSWERS = 10_000
+
+
 def create_app(path: str) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY="bench-only-stack-secret",
-                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+                      SQLALCHEMY_DATABASE_URI=path if "://" in path else f"sqlite:///{path}")
     app.jinja_loader = DictLoader({"page.html": PAGE})
     db.init_app(app)
     CSRFProtect(app)
@@ -81,6 +97,16 @@ def create_app(path: str) -> Flask:
         lesson = db.session.scalar(select(Page).where(Page.id == 1))
         return render_template("page.html", lesson=lesson)
 
+    @app.post("/save")
+    @login_required
+    def save():
+        ident = random.randint(1, ANSWERS)
+        db.session.execute(select(Answer.value).where(Answer.id == ident).with_for_update())
+        db.session.execute(update(Answer).where(Answer.id == ident)
+                           .values(value=request.form.get("value", "")[:40]))
+        db.session.commit()
+        return jsonify(saved=True)
+
     return app
 
 
@@ -92,6 +118,8 @@ def create_tables(path: str, html: str) -> None:
         db.create_all()
         db.session.merge(Reader(id=1, name="张桂英"))
         db.session.merge(Page(id=1, title="党建引领乡村振兴", minutes=8, html=html))
+        if db.session.get(Answer, 1) is None:
+            db.session.add_all([Answer(id=i, value="") for i in range(1, ANSWERS + 1)])
         db.session.commit()
 
 
