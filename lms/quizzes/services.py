@@ -53,9 +53,9 @@ class Started:
     status: str
     #: read before the commit, so a view can build its redirect without loading the attempt
     #: (or its quiz) again: the commit expires them
-    attempt_id: int = 0
-    quiz_id: int = 0
-    lesson_check: bool = False
+    attempt_id: int
+    quiz_id: int
+    lesson_check: bool
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ class Submitted:
     #: True when it was finalised after deadline + grace with the answers saved in time
     late: bool
     #: as on Started: read before the commit
-    attempt_id: int = 0
-    quiz_id: int = 0
-    lesson_check: bool = False
+    attempt_id: int
+    quiz_id: int
+    lesson_check: bool
 
 
 def live_quiz(user, quiz_id: int) -> tuple[Quiz, Course]:
