@@ -1027,14 +1027,16 @@ class Servers:
     def __init__(self):
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, target: str, chdir: Path, env: dict) -> tuple[subprocess.Popen, int]:
+    def start(self, target: str, chdir: Path, env: dict,
+              workers: int = 2) -> tuple[subprocess.Popen, int]:
         port = free_port()
         gunicorn = Path(sys.executable).parent / "gunicorn"
+        # gunicorn.conf.py's when_ready imports lms, whatever app the server runs
         proc = subprocess.Popen(
-            [str(gunicorn), "--config", str(GUNICORN_CONF), "--workers", "2",
+            [str(gunicorn), "--config", str(GUNICORN_CONF), "--workers", str(workers),
              "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir),
              "--log-level", "warning", "--timeout", "60", target],
-            env={**os.environ, **env}, start_new_session=True)
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env}, start_new_session=True)
         self.procs.append(proc)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

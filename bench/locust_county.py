@@ -22,7 +22,6 @@ Redirects are expected where the app gives them; any other status is a failure.
 """
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import os
@@ -35,6 +34,7 @@ from urllib.parse import urlencode
 
 from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
+from quiz_pages import FIELDSET, TOKEN, choices_of, right_answer  # bench/, beside this file
 from requests.cookies import create_cookie
 
 PLAN = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())
@@ -56,10 +56,7 @@ _secretaries = _cycle("secretaries")
 _towns = _cycle("towns")
 _trainers = _cycle("trainers")
 
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SEEN = re.compile(r'data-seen-url="([^"]+)"\s+data-csrf="([^"]+)"')
-FIELDSET = re.compile(r'<fieldset class="question" id="[^"]*" data-key="([^"]+)" '
-                      r'data-kind="([^"]+)">(.*?)</fieldset>', re.S)
 
 
 def record(line: dict) -> None:
@@ -87,8 +84,6 @@ def multipart(fields: list[tuple[str, str]]) -> tuple[bytes, str]:
     return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
 
 
-CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="[^"]+" value="([^"]+)"[^>]*>'
-                    r'<span>(.*?)</span>', re.S)
 #: how often a member who studied the lessons gets a question right
 RIGHT = 0.8
 
@@ -97,14 +92,14 @@ def answers_for(key: str, kind: str, body: str, rng: random.Random) -> list[str]
     """A member's answer to one question: right (the plan's key, found by the option's words,
     since the page shuffles them) four times in five, otherwise a guess."""
     right = PLAN["answer_key"].get(key, [])
-    choices = [(value, html.unescape(words)) for value, words in CHOICE.findall(body)]
-    knows = rng.random() < RIGHT
-    if kind == "fill" or not choices:
-        return [right[0] if knows and right else rng.choice(("村民自治", "不知道"))]
+    choices = choices_of(body)
+    written = kind == "fill" or not choices
+    if rng.random() < RIGHT and (right or not written):
+        return right_answer(kind, right, choices)
+    if written:
+        return [rng.choice(("村民自治", "不知道"))]
     if kind == "truefalse":
-        return right if knows else [rng.choice(("true", "false"))]
-    if knows:
-        return [value for value, words in choices if words in right] or [choices[0][0]]
+        return [rng.choice(("true", "false"))]
     values = [value for value, _ in choices]
     if kind == "multiple":
         return sorted(rng.sample(values, rng.randint(1, len(values))))

@@ -10,11 +10,8 @@ taken from the page), sent as quiz.js sends a save.
 """
 from __future__ import annotations
 
-import re
-
 from locust import FastHttpUser, constant, task
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+from quiz_pages import TOKEN  # bench/, beside this file
 
 
 class FloorReader(FastHttpUser):

@@ -7,7 +7,7 @@ PERFORMANCE.md's peak budget: 20,000 members start, answer and submit a final qu
 minutes on one 2-core server with PostgreSQL, measured with a load tool on 127.0.0.1 (issue 14),
 so the tool shares the two cores. This script serves bench/stack_app.py, the fixed stack with
 nothing of ours (Flask, Flask-SQLAlchemy, Flask-Login, Flask-WTF's CSRF, Flask-Babel, a
-template), on a PostgreSQL database of its own (``fieldside_ceiling_<pid>``, dropped at the end),
+template), on a PostgreSQL database of its own (``fieldside_bench_<pid>``, dropped at the end),
 under gunicorn with the project's gunicorn.conf.py and each of ``--workers`` sync worker counts
 in turn. It loads, for ``--run-time`` seconds each:
 
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,49 +51,6 @@ BARE_AT_BUDGET = 3_137
 #: the issue's trip: the catalogue, the quiz page, the attempt page; start, 10 saves, submit
 READS, WRITES = 3, 12
 READ_NAME, WRITE_NAME = "GET / (the floor page)", "POST /save (the floor write)"
-
-
-class Database:
-    """The floor's own PostgreSQL database (CpuMeter finds its processes by this name)."""
-
-    def __init__(self):
-        self.name = f"fieldside_ceiling_{os.getpid()}"
-        self.url = f"postgresql+psycopg://{county.PG_SERVER}/{self.name}"
-
-    def __enter__(self):
-        self._admin(f"CREATE DATABASE {self.name}")
-        return self
-
-    def __exit__(self, *_exc):
-        self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
-
-    @staticmethod
-    def _admin(sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(f"postgresql://{county.PG_SERVER}/postgres",
-                             autocommit=True) as conn:
-            conn.execute(sql)
-
-
-def start_floor(database: Database, workers: int) -> tuple[subprocess.Popen, int]:
-    port = county.free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        [str(gunicorn), "--config", str(county.GUNICORN_CONF), "--workers", str(workers),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(BENCH),
-         "--log-level", "warning", "stack_app:app"],
-        env={**os.environ, "BENCH_STACK_DB": database.url, "PYTHONPATH": str(county.ROOT)},
-        start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if county.http(port, "GET", "/login")[0] == 302:
-                return proc, port
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("the floor page did not start answering")
 
 
 def bare_page(folder: Path, threads: int, run_time: int) -> float:
@@ -174,6 +130,24 @@ def with_loadgen(database, proc, port: int, threads: int, run_time: int) -> dict
             "idle": 1 - (busy2 - busy) / (total2 - total)}
 
 
+def measure_floor(database: county.Database, folder: Path, workers: int, args) -> list[dict]:
+    """The floor under gunicorn with ``workers``: its page under loadgen and locust, its write
+    under locust."""
+    servers = county.Servers()
+    try:
+        proc, port = servers.start("stack_app:app", BENCH, {"BENCH_STACK_DB": database.url},
+                                   workers)
+        measured = [with_loadgen(database, proc, port, args.threads, args.run_time)]
+        for user, name in (("FloorReader", READ_NAME), ("FloorWriter", WRITE_NAME)):
+            measured.append(with_locust(database, proc, port, folder, user, name, args.users,
+                                        args.run_time))
+    finally:
+        servers.stop()
+    for row in measured:
+        row["workers"] = workers
+    return measured
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", default="2,5", help="gunicorn sync workers, per server")
@@ -184,26 +158,20 @@ def main(argv=None) -> int:
     print(f"quiz_ceiling {time.strftime('%Y-%m-%d %H:%M %Z')}; load average "
           f"{county_quiz.load_average()}; {os.cpu_count()} cores", flush=True)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="fieldside-ceiling-") as tmp, Database() as database:
-        bare = bare_page(Path(tmp), args.threads, args.run_time)
-        inside = {"PostgreSQL": in_process(database.url),
-                  "SQLite": in_process(str(Path(tmp) / "stack.db"))}
-        stack_app.create_tables(database.url, "<p>支部把党课送到田间地头。</p>" * 20)
-        for workers in (int(w) for w in args.workers.split(",")):
-            folder = Path(tmp) / f"w{workers}"
-            folder.mkdir()
-            proc, port = start_floor(database, workers)
-            try:
-                measured = [with_loadgen(database, proc, port, args.threads, args.run_time)]
-                for user, name in (("FloorReader", READ_NAME), ("FloorWriter", WRITE_NAME)):
-                    measured.append(with_locust(database, proc, port, folder, user, name,
-                                                args.users, args.run_time))
-                for row in measured:
-                    row["workers"] = workers
-                rows += measured
-            finally:
-                proc.terminate()
-                proc.wait(timeout=20)
+    with tempfile.TemporaryDirectory(prefix="fieldside-ceiling-") as tmp:
+        database = county.Database("postgresql", Path(tmp))
+        database.create()
+        try:
+            bare = bare_page(Path(tmp), args.threads, args.run_time)
+            # each also writes the tables the served floor reads
+            inside = {"PostgreSQL": in_process(database.url),
+                      "SQLite": in_process(str(Path(tmp) / "stack.db"))}
+            for workers in (int(w) for w in args.workers.split(",")):
+                folder = Path(tmp) / f"w{workers}"
+                folder.mkdir()
+                rows += measure_floor(database, folder, workers, args)
+        finally:
+            database.drop()
     print(f"\nThis box: the bare Flask page (bench/bare_app.py, loadgen) at {bare:,.0f} requests "
           f"a second, {bare / BARE_AT_BUDGET:.0%} of PERFORMANCE.md's {BARE_AT_BUDGET:,}.")
     print("The floor page in process (test client, CPU a request): " + ", ".join(

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import html
 import pstats
-import re
 import statistics
 import sys
 import time
@@ -34,12 +32,7 @@ sys.path.insert(0, str(BENCH))
 
 import county  # noqa: E402
 import county_quiz  # noqa: E402
-
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-FIELDSET = re.compile(r'<fieldset class="question" id="[^"]*" data-key="([^"]+)" '
-                      r'data-kind="([^"]+)">(.*?)</fieldset>', re.S)
-CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="[^"]+" value="([^"]+)"[^>]*>'
-                    r'<span>(.*?)</span>', re.S)
+from quiz_pages import FIELDSET, TOKEN, choices_of, right_answer  # noqa: E402
 
 
 class Trip:
@@ -74,14 +67,6 @@ class Trip:
         return response
 
 
-def answer(key: str, kind: str, body: str, answer_key: dict) -> list[str]:
-    right = answer_key.get(key, [])
-    if kind == "fill" or kind == "truefalse":
-        return right[:1]
-    choices = [(value, html.unescape(words)) for value, words in CHOICE.findall(body)]
-    return [value for value, words in choices if words in right] or [choices[0][0]]
-
-
 def trip(app, counter, figures, phone: str, facts: dict) -> None:
     t = Trip(app, counter, figures)
     page = t.call("sign-in page", "GET", "/login").get_data(as_text=True)
@@ -100,7 +85,7 @@ def trip(app, counter, figures, phone: str, facts: dict) -> None:
     token = TOKEN.search(text).group(1)
     given = []
     for key, kind, body in FIELDSET.findall(text):
-        values = answer(key, kind, body, facts["answer_key"])
+        values = right_answer(kind, facts["answer_key"].get(key, []), choices_of(body))
         t.call("save an answer", "POST", f"{base}/answer",
                data={"csrf_token": token, "shown": key, f"q-{key}": values},
                headers={"Accept": "application/json"})

@@ -250,15 +250,23 @@ def client_for(app):
     return make
 
 
+class _Counted(list):
+    """``[number of statements]``, with ``statements``: each one's text, whitespace folded."""
+    statements: list[str]
+
+
 @pytest.fixture
 def count_queries(app):
-    """``with count_queries() as n: ...`` then ``n[0]`` is the number of SQL statements run."""
+    """``with count_queries() as n: ...`` then ``n[0]`` is the number of SQL statements run and
+    ``n.statements`` their text, in order."""
     @contextmanager
     def counting():
-        counter = [0]
+        counter = _Counted([0])
+        counter.statements = []
 
-        def before(*_args, **_kwargs):
+        def before(_conn, _cursor, statement, *_args, **_kwargs):
             counter[0] += 1
+            counter.statements.append(" ".join(statement.split()))
 
         engine = db.engine
         event.listen(engine, "before_cursor_execute", before)

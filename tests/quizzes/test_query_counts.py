@@ -115,28 +115,17 @@ def test_statistics_page(client, login, trainer, member, member_b, make_course, 
     assert counts[0] == counts[1]
 
 
-def statements_of(app, client, method, url, **kw) -> list[str]:
+def statements_of(count_queries, client, method, url, **kw) -> list[str]:
     """The SQL a request ran, in order (tests/conftest.py's client runs it in an app context of
     its own, as in production, so nothing is cached from the test's session)."""
-    from sqlalchemy import event
-
-    from lms.extensions import db
-
-    seen = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with count_queries() as n:
         response = client.open(url, method=method, **kw)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert response.status_code in (200, 302, 303), (url, response.status_code)
-    return seen
+    return n.statements
 
 
-def test_the_quiz_days_writes_load_nothing_twice(app, client, login, member, make_course):
+def test_the_quiz_days_writes_load_nothing_twice(client, login, member, make_course,
+                                                  count_queries):
     """Start, each save and submit are what 20,000 members send in a county's 知识竞赛
     (bench/quiz_trip.py): the member is loaded once, a save is two statements besides, and
     neither start nor submit reads the attempt, the member or the lesson again after its commit
@@ -146,13 +135,13 @@ def test_the_quiz_days_writes_load_nothing_twice(app, client, login, member, mak
     loads the member once more; what follows is compared there."""
     quiz = make_course(final=5).final
     login(member)
-    start = statements_of(app, client, "POST", f"/quizzes/{quiz.id}/start")
+    start = statements_of(count_queries, client, "POST", f"/quizzes/{quiz.id}/start")
     attempt = services.start_attempt(member, quiz.id).attempt
     answers = answers_for(attempt, right=3)
     key = attempt.snapshot[0]["key"]
-    save = statements_of(app, client, "POST", f"/quizzes/attempts/{attempt.id}/answer",
+    save = statements_of(count_queries, client, "POST", f"/quizzes/attempts/{attempt.id}/answer",
                          data=form_of({key: answers[key]}), headers=JSON)
-    submit = statements_of(app, client, "POST", f"/quizzes/attempts/{attempt.id}/submit",
+    submit = statements_of(count_queries, client, "POST", f"/quizzes/attempts/{attempt.id}/submit",
                            data=form_of(answers))
     writing = {}
     for name, run in (("start", start), ("save", save), ("submit", submit)):
